@@ -1,0 +1,390 @@
+"""podcast.toml → Show: the channel metadata, audio targets and publish target."""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .errors import ConfigError, Problems
+
+CONFIG_NAME = "podcast.toml"
+# Podcasting 2.0 namespace for podcast:guid (uuid5 of the feed URL without scheme).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    title: str
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Mastering targets from ``[audio]``."""
+
+    loudness: float = -16.0  # integrated LUFS
+    true_peak: float = -1.0  # dBTP ceiling of the published file
+    channels: str = "auto"  # auto | 1 | 2
+    bitrate: int | None = None  # kbps; None: 128 stereo / 64 mono
+    sample_rate: int = 44100
+    intro: Path | None = None  # absolute
+    outro: Path | None = None
+    crossfade_ms: int = 500
+    trim_silence: bool = False
+    silence_threshold_db: float = -50.0
+    silence_padding_ms: int = 250
+    ffmpeg: str | None = None  # override of the bundled binary
+    id3_version: int = 3  # 3 or 4
+
+    def bitrate_for(self, channels: int) -> int:
+        """The MP3 bitrate in kbps for the given output channel count."""
+        if self.bitrate:
+            return self.bitrate
+        return 64 if channels == 1 else 128
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """Where and how the show is published, from ``[publish]``. Never holds secrets."""
+
+    target: str = "file://public"
+    base_url: str = ""  # public URL the target is served from, ends with "/"
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing: str = "auto"  # auto | path | virtual
+    acl: str | None = None  # e.g. "public-read"; many providers refuse ACLs
+    checksums: str = "when_required"  # when_required | when_supported
+    max_attempts: int = 8
+    concurrency: int = 4
+
+    @property
+    def feed_url(self) -> str:
+        return self.base_url + "feed.xml"
+
+
+@dataclass(frozen=True)
+class Show:
+    """The show: everything in podcast.toml, with paths resolved against the workspace."""
+
+    root: Path
+    title: str
+    description: str
+    author: str
+    language: str
+    image: Path  # the show cover, absolute
+    categories: tuple[tuple[str, str | None], ...] = ()
+    explicit: bool = False
+    owner: Owner | None = None
+    website: str | None = None
+    copyright: str | None = None
+    type: str = "episodic"  # episodic | serial
+    guid: str | None = None
+    locked: bool = False
+    funding: tuple[Funding, ...] = ()
+    medium: str = "podcast"
+    timezone: str = "UTC"
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def feed_dir(self) -> Path:
+        return self.root / "feed"
+
+    @property
+    def feed_path(self) -> Path:
+        return self.feed_dir / "feed.xml"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def podcast_guid(self) -> str:
+        """``podcast:guid``: as configured, else uuid5 of the feed URL without scheme."""
+        if self.guid:
+            return self.guid
+        url = self.publish.feed_url.split("://", 1)[-1].rstrip("/")
+        return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, url))
+
+
+SHOW_KEYS = {
+    "title", "description", "author", "language", "image", "categories", "explicit", "owner",
+    "website", "copyright", "type", "guid", "locked", "funding", "medium", "timezone",
+}  # fmt: skip
+AUDIO_KEYS = {
+    "loudness", "true_peak", "channels", "bitrate", "sample_rate", "intro", "outro",
+    "crossfade_ms", "trim_silence", "silence_threshold_db", "silence_padding_ms", "ffmpeg",
+    "id3_version",
+}  # fmt: skip
+PUBLISH_KEYS = {
+    "target", "base_url", "endpoint_url", "region", "addressing", "acl", "checksums",
+    "max_attempts", "concurrency",
+}  # fmt: skip
+MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
+
+
+def did_you_mean(word: str, choices: set[str] | list[str]) -> str:
+    """A hint naming the closest known word, or listing the valid ones."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    return "valid keys: " + ", ".join(sorted(choices))
+
+
+def find_root(start: Path) -> Path:
+    """The workspace holding podcast.toml: ``start`` or its nearest parent."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    raise ConfigError(
+        f"no {CONFIG_NAME} here or in any parent folder",
+        path=start,
+        hint="run `podcast-pipe init` to create a show, or pass `-C DIR`",
+    )
+
+
+def load_show(root: Path) -> Show:
+    """Read and validate podcast.toml; raise the first problem (``check`` shows all)."""
+    show, problems = inspect_show(root)
+    problems.raise_first()
+    assert show is not None
+    return show
+
+
+def inspect_show(root: Path) -> tuple[Show | None, Problems]:
+    """Read podcast.toml, collecting every problem instead of stopping at the first."""
+    problems = Problems()
+    path = root / CONFIG_NAME
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.error(ConfigError("file not found", path=path, hint="run `podcast-pipe init`"))
+        return None, problems
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.error(
+            ConfigError(f"not valid TOML: {exc}", path=path, hint="fix the syntax at that line")
+        )
+        return None, problems
+    reader = _Reader(path, problems)
+    for section in data:
+        if section not in {"show", "audio", "publish"}:
+            reader.bad(section, "unknown section", did_you_mean(section, ["show", "audio", "publish"]))
+    show = _read_show(root, reader, _table(data, "show", reader))
+    audio = _read_audio(root, reader, _table(data, "audio", reader))
+    publish = _read_publish(reader, _table(data, "publish", reader))
+    if problems.errors or show is None:
+        return None, problems
+    return Show(**show, audio=audio, publish=publish), problems
+
+
+def _table(data: dict[str, Any], name: str, reader: _Reader) -> dict[str, Any]:
+    value = data.get(name, {})
+    if not isinstance(value, dict):
+        reader.bad(name, "must be a table", f"write it as a [{name}] section")
+        return {}
+    return value
+
+
+class _Reader:
+    """Typed access to a TOML table that records problems under ``section.key``."""
+
+    def __init__(self, path: Path, problems: Problems) -> None:
+        self.path = path
+        self.problems = problems
+
+    def bad(self, key: str, message: str, hint: str) -> None:
+        self.problems.error(ConfigError(message, path=self.path, field=key, hint=hint))
+
+    def unknown(self, section: str, table: dict[str, Any], known: set[str]) -> None:
+        for key in table:
+            if key not in known:
+                self.bad(f"{section}.{key}", "unknown key", did_you_mean(key, known))
+
+    def get(self, section: str, table: dict, key: str, kind: type | tuple, default: Any = None):
+        value = table.get(key, default)
+        if value is None or isinstance(value, kind) and not (
+            isinstance(value, bool) and kind in (int, float, (int, float))
+        ):
+            return value
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        self.bad(f"{section}.{key}", f"must be a {names}, not {value!r}", f"write a {names}")
+        return default
+
+    def required(self, section: str, table: dict, key: str) -> str:
+        value = self.get(section, table, key, str)
+        if not value or not str(value).strip():
+            self.bad(f"{section}.{key}", "is required", f'add `{key} = "…"` under [{section}]')
+            return ""
+        return value.strip()
+
+
+def _read_show(root: Path, r: _Reader, t: dict[str, Any]) -> dict[str, Any] | None:
+    r.unknown("show", t, SHOW_KEYS)
+    image = r.get("show", t, "image", str, "feed/cover.jpg")
+    owner = _read_owner(r, t.get("owner"))
+    show_type = r.get("show", t, "type", str, "episodic")
+    if show_type not in ("episodic", "serial"):
+        r.bad("show.type", f"unknown type {show_type!r}", "use `episodic` or `serial`")
+    medium = r.get("show", t, "medium", str, "podcast")
+    if medium not in MEDIUMS:
+        r.bad("show.medium", f"unknown medium {medium!r}", did_you_mean(medium, MEDIUMS))
+    timezone = r.get("show", t, "timezone", str, "UTC")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.bad("show.timezone", f"unknown time zone {timezone!r}", 'use an IANA name like "Europe/Istanbul"')
+        timezone = "UTC"
+    return dict(
+        root=root,
+        title=r.required("show", t, "title"),
+        description=r.required("show", t, "description"),
+        author=r.required("show", t, "author"),
+        language=r.required("show", t, "language"),
+        image=(root / image).resolve() if image else root / "feed/cover.jpg",
+        categories=_read_categories(r, t.get("categories", [])),
+        explicit=bool(r.get("show", t, "explicit", bool, False)),
+        owner=owner,
+        website=r.get("show", t, "website", str),
+        copyright=r.get("show", t, "copyright", str),
+        type=show_type,
+        guid=r.get("show", t, "guid", str),
+        locked=bool(r.get("show", t, "locked", bool, False)),
+        funding=_read_funding(r, t.get("funding", [])),
+        medium=medium,
+        timezone=timezone,
+    )
+
+
+def _read_owner(r: _Reader, value: Any) -> Owner | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not value.get("email"):
+        r.bad("show.owner", "needs a name and an email", 'write owner = {name = "…", email = "…"}')
+        return None
+    return Owner(name=str(value.get("name", "")), email=str(value["email"]))
+
+
+def _read_categories(r: _Reader, value: Any) -> tuple[tuple[str, str | None], ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad("show.categories", "must be a list of strings", 'e.g. ["Society & Culture > Places & Travel"]')
+        return ()
+    result = []
+    for item in value:
+        main, _, sub = (part.strip() for part in item.partition(">"))
+        result.append((main, sub or None))
+    return tuple(result)
+
+
+def _read_funding(r: _Reader, value: Any) -> tuple[Funding, ...]:
+    if isinstance(value, dict):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, dict) and "url" in v for v in value):
+        r.bad("show.funding", "must be a table or list of tables with a url", 'funding = {url = "https://…", title = "Support us"}')
+        return ()
+    return tuple(Funding(url=str(v["url"]), title=str(v.get("title", ""))) for v in value)
+
+
+def _read_audio(root: Path, r: _Reader, t: dict[str, Any]) -> AudioSettings:
+    r.unknown("audio", t, AUDIO_KEYS)
+    d = AudioSettings()
+    num = (int, float)
+    channels = str(t.get("channels", d.channels))
+    if channels not in ("auto", "1", "2"):
+        r.bad("audio.channels", f"unknown value {channels!r}", 'use "auto", 1 or 2')
+        channels = d.channels
+    id3 = r.get("audio", t, "id3_version", int, d.id3_version)
+    if id3 not in (3, 4):
+        r.bad("audio.id3_version", f"must be 3 or 4, not {id3}", "use 3 (most compatible) or 4")
+        id3 = d.id3_version
+    settings = AudioSettings(
+        loudness=float(r.get("audio", t, "loudness", num, d.loudness)),
+        true_peak=float(r.get("audio", t, "true_peak", num, d.true_peak)),
+        channels=channels,
+        bitrate=r.get("audio", t, "bitrate", int, d.bitrate),
+        sample_rate=r.get("audio", t, "sample_rate", int, d.sample_rate),
+        intro=_audio_path(root, r, "intro", t.get("intro")),
+        outro=_audio_path(root, r, "outro", t.get("outro")),
+        crossfade_ms=r.get("audio", t, "crossfade_ms", int, d.crossfade_ms),
+        trim_silence=bool(r.get("audio", t, "trim_silence", bool, d.trim_silence)),
+        silence_threshold_db=float(r.get("audio", t, "silence_threshold_db", num, d.silence_threshold_db)),
+        silence_padding_ms=r.get("audio", t, "silence_padding_ms", int, d.silence_padding_ms),
+        ffmpeg=r.get("audio", t, "ffmpeg", str, d.ffmpeg),
+        id3_version=id3,
+    )
+    if not -40 <= settings.loudness <= -5:
+        r.bad("audio.loudness", f"{settings.loudness} LUFS is out of range", "use -16 (stereo) or -19 (mono)")
+    if not -9 <= settings.true_peak <= 0:
+        r.bad("audio.true_peak", f"{settings.true_peak} dBTP is out of range", "use -1 (Apple's ceiling) or lower")
+    if settings.sample_rate not in (22050, 24000, 32000, 44100, 48000):
+        r.bad("audio.sample_rate", f"{settings.sample_rate} Hz is not an MP3 rate podcast apps take", "use 44100 or 48000")
+    return settings
+
+
+def _audio_path(root: Path, r: _Reader, key: str, value: Any) -> Path | None:
+    if value in (None, "", False):
+        return None
+    if not isinstance(value, str):
+        r.bad(f"audio.{key}", "must be a path to an audio file", f'e.g. {key} = "assets/{key}.wav"')
+        return None
+    path = (root / value).resolve()
+    if not path.is_file():
+        r.bad(f"audio.{key}", f"file not found: {value}", "fix the path (relative to podcast.toml)")
+    return path
+
+
+def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
+    r.unknown("publish", t, PUBLISH_KEYS)
+    d = PublishSettings()
+    target = r.get("publish", t, "target", str, d.target)
+    if not target.startswith(("file://", "s3://")):
+        r.bad("publish.target", f"unsupported target {target!r}", 'use "file://public" or "s3://bucket/prefix"')
+    base_url = r.get("publish", t, "base_url", str, "") or ""
+    if base_url and not base_url.startswith(("http://", "https://")):
+        r.bad("publish.base_url", f"not an http(s) URL: {base_url!r}", 'e.g. "https://podcast.example.org/"')
+    if not base_url:
+        base_url = "http://127.0.0.1:8000/" if target.startswith("file://") else ""
+        if not base_url:
+            r.bad("publish.base_url", "is required for an s3:// target", "set the public URL the bucket is served from")
+    addressing = r.get("publish", t, "addressing", str, d.addressing)
+    if addressing not in ("auto", "path", "virtual"):
+        r.bad("publish.addressing", f"unknown value {addressing!r}", 'use "auto", "path" (MinIO) or "virtual"')
+    checksums = r.get("publish", t, "checksums", str, d.checksums)
+    if checksums not in ("when_required", "when_supported"):
+        r.bad("publish.checksums", f"unknown value {checksums!r}", 'use "when_required" or "when_supported"')
+    return PublishSettings(
+        target=target.rstrip("/"),
+        base_url=base_url.rstrip("/") + "/" if base_url else "",
+        endpoint_url=r.get("publish", t, "endpoint_url", str),
+        region=r.get("publish", t, "region", str),
+        addressing=addressing,
+        acl=r.get("publish", t, "acl", str),
+        checksums=checksums,
+        max_attempts=r.get("publish", t, "max_attempts", int, d.max_attempts),
+        concurrency=r.get("publish", t, "concurrency", int, d.concurrency),
+    )

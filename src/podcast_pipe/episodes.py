@@ -1,0 +1,434 @@
+"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .config import Show, did_you_mean
+from .errors import EpisodeError, Problems
+
+AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
+IMAGE_EXTS = (".jpg", ".jpeg", ".png")
+TRANSCRIPT_EXTS = (".vtt", ".srt")
+BUNDLE_META = "episode.md"
+EPISODE_TYPES = ("full", "trailer", "bonus")
+PERSON_KEYS = {"name", "role", "group", "img", "href"}
+CHAPTER_KEYS = {"start", "title", "url", "image"}
+FRONT_MATTER_KEYS = {
+    "title", "date", "episode", "season", "type", "explicit", "summary", "image", "chapters",
+    "persons", "guid", "draft", "intro", "outro",
+}  # fmt: skip
+
+# Letters that NFKD does not reduce to ASCII (Turkish, Azerbaijani and a few neighbours).
+_TRANSLITERATE = str.maketrans(
+    {"ı": "i", "İ": "i", "ə": "e", "Ə": "e", "ß": "ss", "æ": "ae", "Æ": "ae", "ø": "o",
+     "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l", "œ": "oe", "Œ": "oe", "þ": "th"}
+)  # fmt: skip
+
+
+def slugify(text: str) -> str:
+    """ASCII, lower-case, hyphenated: ``İzmir ve Bakü`` → ``izmir-ve-baku``."""
+    text = text.translate(_TRANSLITERATE)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start_s: float
+    title: str
+    url: str | None = None
+    image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    role: str = "host"
+    group: str = "cast"
+    img: str | None = None
+    href: str | None = None
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode: its metadata file, its audio and companions, its front matter."""
+
+    slug: str
+    meta_path: Path
+    audio_path: Path
+    title: str
+    date: dt.datetime  # time-zone aware publish time
+    episode: int | None = None
+    season: int | None = None
+    type: str = "full"
+    explicit: bool | None = None  # None: the show's setting
+    summary: str | None = None
+    notes: str = ""  # Markdown show notes
+    image: Path | None = None
+    transcript: Path | None = None
+    chapters: tuple[Chapter, ...] = ()
+    persons: tuple[Person, ...] = ()
+    guid: str | None = None
+    draft: bool = False
+    # Per-episode intro/outro: None = the show's, False = none, a Path = this file.
+    intro: Path | bool | None = None
+    outro: Path | bool | None = None
+
+    def is_scheduled(self, now: dt.datetime) -> bool:
+        return self.date > now
+
+    def state(self, now: dt.datetime) -> str:
+        """draft, scheduled or ready (build and publish states come from elsewhere)."""
+        if self.draft:
+            return "draft"
+        return "scheduled" if self.is_scheduled(now) else "ready"
+
+
+def episode_guid(show: Show, episode: Episode) -> str:
+    """The item GUID before publication: the ``guid`` field, else uuid5(show GUID, slug).
+
+    Once published, the manifest's GUID wins (see manifest.py): it never changes.
+    """
+    if episode.guid:
+        return episode.guid
+    return str(uuid.uuid5(uuid.UUID(show.podcast_guid), episode.slug))
+
+
+@dataclass
+class Catalog:
+    """What episodes/ holds: valid episodes, audio still waiting for metadata, problems."""
+
+    episodes: list[Episode] = field(default_factory=list)
+    pending: list[Path] = field(default_factory=list)
+    problems: Problems = field(default_factory=Problems)
+
+    def get(self, slug: str) -> Episode | None:
+        return next((e for e in self.episodes if e.slug == slug), None)
+
+    def ready(self, now: dt.datetime) -> list[Episode]:
+        """Episodes that belong in the feed now: not drafts, not scheduled in the future."""
+        return [e for e in self.episodes if e.state(now) == "ready"]
+
+
+def load_episodes(show: Show) -> Catalog:
+    """Scan episodes/ (flat and bundle layouts, mixed) and parse every metadata file."""
+    catalog = Catalog()
+    folder = show.episodes_dir
+    if not folder.is_dir():
+        catalog.problems.error(
+            EpisodeError("folder not found", path=folder, hint="create it: `mkdir episodes`")
+        )
+        return catalog
+    for meta, audio_candidates, companions in _discover(folder, catalog):
+        episode = _parse(meta, audio_candidates, companions, catalog.problems)
+        if episode:
+            catalog.episodes.append(episode)
+    _check_unique(catalog)
+    catalog.episodes.sort(key=lambda e: (e.date, e.slug))
+    return catalog
+
+
+def _discover(folder: Path, catalog: Catalog) -> Iterable[tuple[Path, list[Path], list[Path]]]:
+    """Yield (metadata file, audio candidates, companion files) per episode."""
+    entries = sorted(p for p in folder.iterdir() if not p.name.startswith("."))
+    files = [p for p in entries if p.is_file()]
+    for bundle in (p for p in entries if p.is_dir()):
+        inner = sorted(p for p in bundle.iterdir() if p.is_file() and not p.name.startswith("."))
+        audio = [p for p in inner if p.suffix.lower() in AUDIO_EXTS]
+        meta = bundle / BUNDLE_META
+        if not meta.is_file():
+            catalog.pending.extend(audio)
+            continue
+        yield meta, audio, [p for p in inner if p not in audio and p != meta]
+    metas = {p.stem: p for p in files if p.suffix.lower() == ".md" and p.stem.lower() != "readme"}
+    for path in files:
+        if path.suffix.lower() in AUDIO_EXTS and path.stem not in metas:
+            catalog.pending.append(path)
+    for stem, meta in metas.items():
+        same = [p for p in files if p.stem == stem and p != meta]
+        yield meta, [p for p in same if p.suffix.lower() in AUDIO_EXTS], same
+
+
+def _parse(
+    meta: Path, audio: list[Path], companions: list[Path], problems: Problems
+) -> Episode | None:
+    errors_before = len(problems.errors)
+
+    def bad(field_name: str | None, message: str, hint: str) -> None:
+        problems.error(EpisodeError(message, path=meta, field=field_name, hint=hint))
+
+    data, notes = _front_matter(meta, bad)
+    if data is None:
+        return None
+    for key in data:
+        if key not in FRONT_MATTER_KEYS:
+            bad(key, "unknown key", did_you_mean(str(key), FRONT_MATTER_KEYS))
+    stem = meta.parent.name if meta.name == BUNDLE_META else meta.stem
+    slug = slugify(stem)
+    if not slug:
+        bad(None, f"cannot make a slug from the name {stem!r}", "rename it with letters or digits")
+    audio_path = _one_audio(meta, audio, bad)
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip():
+        bad("title", "is required", 'add `title: "…"` to the front matter')
+    date = _parse_date(data.get("date"), bad)
+    episode = Episode(
+        slug=slug,
+        meta_path=meta,
+        audio_path=audio_path or meta,
+        title=str(title or "").strip(),
+        date=date or dt.datetime.min.replace(tzinfo=dt.UTC),
+        episode=_positive_int(data, "episode", bad),
+        season=_positive_int(data, "season", bad),
+        type=_choice(data, "type", EPISODE_TYPES, bad),
+        explicit=_bool(data, "explicit", None, bad),
+        summary=_text(data, "summary", bad),
+        notes=notes.strip(),
+        image=_image(meta, data, companions, bad),
+        transcript=_single(companions, TRANSCRIPT_EXTS, meta, "transcript", bad),
+        chapters=_chapters(meta, data.get("chapters"), bad),
+        persons=_persons(data.get("persons"), bad),
+        guid=_text(data, "guid", bad),
+        draft=bool(_bool(data, "draft", False, bad)),
+        intro=_override(meta, data, "intro", bad),
+        outro=_override(meta, data, "outro", bad),
+    )
+    return episode if len(problems.errors) == errors_before else None
+
+
+def _front_matter(meta: Path, bad) -> tuple[dict[str, Any] | None, str]:
+    try:
+        text = meta.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        bad(None, "is not UTF-8 text", "save the file as UTF-8")
+        return None, ""
+    match = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?(.*)\Z", text, re.S | re.M)
+    if not match:
+        bad(None, "has no front matter", "start the file with a `---` line, the fields, then `---`")
+        return None, ""
+    try:
+        data = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark else ""
+        bad(None, f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
+            'quote values that contain ":" or "#", e.g. title: "Bölüm 1: Giriş"')  # fmt: skip
+        return None, ""
+    if not isinstance(data, dict):
+        bad(None, "front matter must be `key: value` lines", "see the README's metadata format")
+        return None, ""
+    return data, match.group(2)
+
+
+def _one_audio(meta: Path, audio: list[Path], bad) -> Path | None:
+    if len(audio) == 1:
+        return audio[0]
+    where = "in this folder" if meta.name == BUNDLE_META else f"named {meta.stem}.<ext>"
+    if not audio:
+        bad("audio", f"no audio file {where}", "add one: " + ", ".join(AUDIO_EXTS))
+    else:
+        names = ", ".join(p.name for p in audio)
+        bad("audio", f"more than one audio file {where}: {names}", "keep exactly one")
+    return None
+
+
+def _parse_date(value: Any, bad) -> dt.datetime | None:
+    hint = "write it with a time and time zone, e.g. 2026-01-12T16:03:00+03:00"
+    if value is None:
+        bad("date", "is required", hint)
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            bad("date", f"not a date: {value!r}", hint)
+            return None
+    if not isinstance(value, dt.datetime):
+        bad("date", f"{value} has no time and no time zone", hint)
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        bad("date", f"{value} has no time zone", hint)
+        return None
+    return value
+
+
+def _positive_int(data: dict, key: str, bad) -> int | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        bad(key, f"must be a whole number ≥ 0, not {value!r}", f"e.g. `{key}: 3`")
+        return None
+    return value
+
+
+def _bool(data: dict, key: str, default: bool | None, bad) -> bool | None:
+    value = data.get(key, default)
+    if value is not None and not isinstance(value, bool):
+        bad(key, f"must be true or false, not {value!r}", f"write `{key}: true` or `{key}: false`")
+        return default
+    return value
+
+
+def _text(data: dict, key: str, bad) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        bad(key, f"must be text, not {value!r}", f'write `{key}: "…"`')
+        return None
+    return str(value).strip() or None
+
+
+def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
+    value = data.get(key, choices[0])
+    if value not in choices:
+        bad(key, f"unknown value {value!r}", "use one of: " + ", ".join(choices))
+        return choices[0]
+    return value
+
+
+def _single(companions: list[Path], exts: tuple[str, ...], meta: Path, what: str, bad) -> Path | None:
+    found = [p for p in companions if p.suffix.lower() in exts]
+    if len(found) > 1:
+        bad(what, "more than one file: " + ", ".join(p.name for p in found), "keep one")
+    return found[0] if found else None
+
+
+def _image(meta: Path, data: dict, companions: list[Path], bad) -> Path | None:
+    value = data.get("image")
+    if value is None:
+        return _single(companions, IMAGE_EXTS, meta, "image", bad)
+    path = _relative_file(meta, value, "image", bad)
+    if path and path.suffix.lower() not in IMAGE_EXTS:
+        bad("image", f"{path.name} is not a JPEG or PNG", "use a .jpg or .png file")
+    return path
+
+
+def _relative_file(meta: Path, value: Any, key: str, bad) -> Path | None:
+    if not isinstance(value, str) or not value.strip():
+        bad(key, f"must be a file name, not {value!r}", f"e.g. `{key}: cover.jpg`")
+        return None
+    path = (meta.parent / value).resolve()
+    if not path.is_file():
+        bad(key, f"file not found: {value}", "the path is relative to this metadata file")
+        return None
+    return path
+
+
+def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
+    value = data.get(key)
+    if value is None or value is False:
+        return value
+    return _relative_file(meta, value, key, bad)
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """Seconds from ``HH:MM:SS(.mmm)``, ``MM:SS``, or a number (YAML reads 02:15 as 135)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d{1,3})?)", str(value).strip())
+    if not match:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
+    if value is None:
+        return ()
+    hint = 'write a list: - {start: "02:15", title: "…"}'
+    if not isinstance(value, list):
+        bad("chapters", "must be a list", hint)
+        return ()
+    chapters: list[Chapter] = []
+    for n, item in enumerate(value, 1):
+        where = f"chapters[{n}]"
+        if not isinstance(item, dict):
+            bad(where, "must be {start, title}", hint)
+            continue
+        for key in item:
+            if key not in CHAPTER_KEYS:
+                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), CHAPTER_KEYS))
+        start = parse_timestamp(item.get("start"))
+        if start is None:
+            bad(f"{where}.start", f"not a time: {item.get('start')!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
+            continue
+        if not isinstance(item.get("title"), str) or not item["title"].strip():
+            bad(f"{where}.title", "is required", 'add `title: "…"`')
+            continue
+        if chapters and start <= chapters[-1].start_s:
+            bad(f"{where}.start", "must be later than the chapter before", "list chapters in order")
+        image = _relative_file(meta, item["image"], f"{where}.image", bad) if "image" in item else None
+        chapters.append(Chapter(start, item["title"].strip(), item.get("url"), image))
+    if chapters and chapters[0].start_s != 0:
+        bad("chapters[1].start", "the first chapter must start at 00:00", 'add {start: "00:00", title: "Giriş"}')
+    return tuple(chapters)
+
+
+def _persons(value: Any, bad) -> tuple[Person, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        bad("persons", "must be a list", 'write persons: [{name: "…", role: guest}]')
+        return ()
+    persons = []
+    for n, item in enumerate(value, 1):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            bad(f"persons[{n}]", "needs a name", 'write {name: "…", role: guest}')
+            continue
+        unknown = [k for k in item if k not in PERSON_KEYS]
+        for key in unknown:
+            bad(f"persons[{n}].{key}", "unknown key", did_you_mean(str(key), PERSON_KEYS))
+        fields = {k: str(v) for k, v in item.items() if k in PERSON_KEYS}
+        persons.append(Person(**fields))
+    return tuple(persons)
+
+
+def check_chapter_bounds(episode: Episode, duration_s: float) -> list[EpisodeError]:
+    """Chapters that start after the end of the audio (known once it is decoded)."""
+    return [
+        EpisodeError(
+            f"chapter {c.title!r} starts at {c.start_s:.1f} s, after the audio ends ({duration_s:.1f} s)",
+            path=episode.meta_path,
+            field=f"chapters[{n}].start",
+            hint="fix the time or remove the chapter",
+        )
+        for n, c in enumerate(episode.chapters, 1)
+        if c.start_s >= duration_s
+    ]
+
+
+def _check_unique(catalog: Catalog) -> None:
+    by_slug: dict[str, Episode] = {}
+    by_number: dict[tuple[int | None, int], Episode] = {}
+    for ep in catalog.episodes:
+        if ep.slug in by_slug:
+            other = by_slug[ep.slug].meta_path
+            catalog.problems.error(EpisodeError(
+                f"slug {ep.slug!r} is also the slug of {other}", path=ep.meta_path, field="slug",
+                hint="rename one of them: slugs must be unique"))  # fmt: skip
+        by_slug.setdefault(ep.slug, ep)
+        if ep.episode is not None and ep.type == "full":
+            key = (ep.season, ep.episode)
+            if key in by_number:
+                other = by_number[key].meta_path
+                catalog.problems.error(EpisodeError(
+                    f"episode {ep.episode} (season {ep.season or '-'}) is also used by {other}",
+                    path=ep.meta_path, field="episode", hint="give each episode its own number"))  # fmt: skip
+            by_number.setdefault(key, ep)
+    # An episode with a clash stays out: no half-valid show gets published.
+    bad = {p.path for p in catalog.problems.errors}
+    catalog.episodes = [e for e in catalog.episodes if e.meta_path not in bad]
