@@ -24,9 +24,17 @@ class PodcastError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
-        parts = [str(p) for p in (self.path, self.field) if p]
+        parts = [str(p) for p in (display_path(self.path) if self.path else None, self.field) if p]
         text = ": ".join([*parts, self.message])
         return f"{text} — {self.hint}" if self.hint else text
+
+
+def display_path(path: Path | str) -> str:
+    """A path as the user typed it: relative to the current folder when it is inside it."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 class ConfigError(PodcastError):
