@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, scaffold
+from .check import check_workspace
 from .config import Show, find_root, load_show
-from .errors import PodcastError
+from .episodes import load_episodes
+from .errors import PodcastError, display_path
+from .status import status_rows
 
 
 class Context:
@@ -72,3 +77,102 @@ def cli(ctx: click.Context, directory: Path) -> None:
 
 def main() -> None:
     cli(prog_name="podcast-pipe")
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.option("--title", default="My Podcast", help="The show's title for podcast.toml.")
+@user_errors
+def init(directory: Path, title: str) -> None:
+    """Scaffold a show workspace in DIRECTORY (default: here).
+
+    Creates podcast.toml (with comments), episodes/, feed/ and a .gitignore.
+    Refuses to overwrite an existing show.
+
+    \b
+    Example:
+      podcast-pipe init izmir-baku --title "İzmir–Bakü"
+    """
+    for path in scaffold.init_workspace(directory, title):
+        click.echo(f"created {display_path(path)}")
+    click.echo("next: edit podcast.toml, add feed/cover.jpg, then `podcast-pipe new TITLE`")
+
+
+@cli.command()
+@click.argument("title")
+@click.option(
+    "--audio",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The episode's audio; copied into episodes/ (a file already there is used in place).",
+)
+@click.option(
+    "--date",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+    help="Publish time in the show's time zone (default: now). A future date schedules it.",
+)
+@click.option("--draft", is_flag=True, help="Mark it as a draft: never published until unset.")
+@pass_context
+@user_errors
+def new(ctx: Context, title: str, audio: Path | None, date: Any, draft: bool) -> None:
+    """Create the next episode's metadata file.
+
+    Numbers it after the latest episode, dates it now (or --date) in the show's
+    time zone and gives it a fresh GUID so renames never duplicate it in apps.
+
+    \b
+    Examples:
+      podcast-pipe new "Bölüm 4: Sahil" --audio ~/Kayıtlar/bolum4.wav
+      podcast-pipe new "Yeni yıl özel" --date 2027-01-01T09:00
+    """
+    show = ctx.show
+    when = date.replace(tzinfo=show.tz) if date else None
+    created = scaffold.new_episode(
+        show, load_episodes(show), title, audio=audio, date=when, draft=draft
+    )
+    for path in created:
+        click.echo(f"created {display_path(path)}")
+    if audio is None:
+        click.echo(
+            f"it is a draft until you add {display_path(created[0].with_suffix(''))}.<wav|flac|…>"
+            " and set `draft: false`"
+        )
+
+
+@cli.command()
+@pass_context
+@user_errors
+def check(ctx: Context) -> None:
+    """Validate podcast.toml and every episode; list every problem at once.
+
+    Exits 1 if there is any error; warnings (such as audio waiting for a
+    metadata file) are shown but do not fail.
+    """
+    checked = check_workspace(ctx.root)
+    for warning in checked.problems.warnings:
+        click.secho(f"warning: {warning}", fg="yellow")
+    for error in checked.problems.errors:
+        click.secho(f"error: {error}", fg="red")
+    count = len(checked.catalog.episodes)
+    if checked.problems.errors:
+        click.echo(f"{len(checked.problems.errors)} problem(s) to fix.")
+        sys.exit(1)
+    click.echo(f"ok: {count} episode(s), {len(checked.catalog.pending)} pending.")
+
+
+@cli.command()
+@pass_context
+@user_errors
+def status(ctx: Context) -> None:
+    """Show each episode's state: pending, draft, scheduled, ready, built, published."""
+    show = ctx.show
+    rows = status_rows(load_episodes(show), dt.datetime.now(dt.UTC))
+    click.echo(format_table(["slug", "title", "date", "state"], [astuple(r) for r in rows]))
+
+
+def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """A plain aligned text table."""
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)

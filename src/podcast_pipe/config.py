@@ -192,7 +192,9 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     reader = _Reader(path, problems)
     for section in data:
         if section not in {"show", "audio", "publish"}:
-            reader.bad(section, "unknown section", did_you_mean(section, ["show", "audio", "publish"]))
+            reader.bad(
+                section, "unknown section", did_you_mean(section, ["show", "audio", "publish"])
+            )
     show = _read_show(root, reader, _table(data, "show", reader))
     audio = _read_audio(root, reader, _table(data, "audio", reader))
     publish = _read_publish(reader, _table(data, "publish", reader))
@@ -226,8 +228,10 @@ class _Reader:
 
     def get(self, section: str, table: dict, key: str, kind: type | tuple, default: Any = None):
         value = table.get(key, default)
-        if value is None or isinstance(value, kind) and not (
-            isinstance(value, bool) and kind in (int, float, (int, float))
+        if (
+            value is None
+            or isinstance(value, kind)
+            and not (isinstance(value, bool) and kind in (int, float, (int, float)))
         ):
             return value
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
@@ -256,7 +260,11 @@ def _read_show(root: Path, r: _Reader, t: dict[str, Any]) -> dict[str, Any] | No
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        r.bad("show.timezone", f"unknown time zone {timezone!r}", 'use an IANA name like "Europe/Istanbul"')
+        r.bad(
+            "show.timezone",
+            f"unknown time zone {timezone!r}",
+            'use an IANA name like "Europe/Istanbul"',
+        )
         timezone = "UTC"
     return dict(
         root=root,
@@ -292,7 +300,11 @@ def _read_categories(r: _Reader, value: Any) -> tuple[tuple[str, str | None], ..
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        r.bad("show.categories", "must be a list of strings", 'e.g. ["Society & Culture > Places & Travel"]')
+        r.bad(
+            "show.categories",
+            "must be a list of strings",
+            'e.g. ["Society & Culture > Places & Travel"]',
+        )
         return ()
     result = []
     for item in value:
@@ -305,7 +317,11 @@ def _read_funding(r: _Reader, value: Any) -> tuple[Funding, ...]:
     if isinstance(value, dict):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, dict) and "url" in v for v in value):
-        r.bad("show.funding", "must be a table or list of tables with a url", 'funding = {url = "https://…", title = "Support us"}')
+        r.bad(
+            "show.funding",
+            "must be a table or list of tables with a url",
+            'funding = {url = "https://…", title = "Support us"}',
+        )
         return ()
     return tuple(Funding(url=str(v["url"]), title=str(v.get("title", ""))) for v in value)
 
@@ -332,17 +348,31 @@ def _read_audio(root: Path, r: _Reader, t: dict[str, Any]) -> AudioSettings:
         outro=_audio_path(root, r, "outro", t.get("outro")),
         crossfade_ms=r.get("audio", t, "crossfade_ms", int, d.crossfade_ms),
         trim_silence=bool(r.get("audio", t, "trim_silence", bool, d.trim_silence)),
-        silence_threshold_db=float(r.get("audio", t, "silence_threshold_db", num, d.silence_threshold_db)),
+        silence_threshold_db=float(
+            r.get("audio", t, "silence_threshold_db", num, d.silence_threshold_db)
+        ),
         silence_padding_ms=r.get("audio", t, "silence_padding_ms", int, d.silence_padding_ms),
         ffmpeg=r.get("audio", t, "ffmpeg", str, d.ffmpeg),
         id3_version=id3,
     )
     if not -40 <= settings.loudness <= -5:
-        r.bad("audio.loudness", f"{settings.loudness} LUFS is out of range", "use -16 (stereo) or -19 (mono)")
+        r.bad(
+            "audio.loudness",
+            f"{settings.loudness} LUFS is out of range",
+            "use -16 (stereo) or -19 (mono)",
+        )
     if not -9 <= settings.true_peak <= 0:
-        r.bad("audio.true_peak", f"{settings.true_peak} dBTP is out of range", "use -1 (Apple's ceiling) or lower")
+        r.bad(
+            "audio.true_peak",
+            f"{settings.true_peak} dBTP is out of range",
+            "use -1 (Apple's ceiling) or lower",
+        )
     if settings.sample_rate not in (22050, 24000, 32000, 44100, 48000):
-        r.bad("audio.sample_rate", f"{settings.sample_rate} Hz is not an MP3 rate podcast apps take", "use 44100 or 48000")
+        r.bad(
+            "audio.sample_rate",
+            f"{settings.sample_rate} Hz is not an MP3 rate podcast apps take",
+            "use 44100 or 48000",
+        )
     return settings
 
 
@@ -363,20 +393,40 @@ def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
     d = PublishSettings()
     target = r.get("publish", t, "target", str, d.target)
     if not target.startswith(("file://", "s3://")):
-        r.bad("publish.target", f"unsupported target {target!r}", 'use "file://public" or "s3://bucket/prefix"')
+        r.bad(
+            "publish.target",
+            f"unsupported target {target!r}",
+            'use "file://public" or "s3://bucket/prefix"',
+        )
     base_url = r.get("publish", t, "base_url", str, "") or ""
     if base_url and not base_url.startswith(("http://", "https://")):
-        r.bad("publish.base_url", f"not an http(s) URL: {base_url!r}", 'e.g. "https://podcast.example.org/"')
+        r.bad(
+            "publish.base_url",
+            f"not an http(s) URL: {base_url!r}",
+            'e.g. "https://podcast.example.org/"',
+        )
     if not base_url:
         base_url = "http://127.0.0.1:8000/" if target.startswith("file://") else ""
         if not base_url:
-            r.bad("publish.base_url", "is required for an s3:// target", "set the public URL the bucket is served from")
+            r.bad(
+                "publish.base_url",
+                "is required for an s3:// target",
+                "set the public URL the bucket is served from",
+            )
     addressing = r.get("publish", t, "addressing", str, d.addressing)
     if addressing not in ("auto", "path", "virtual"):
-        r.bad("publish.addressing", f"unknown value {addressing!r}", 'use "auto", "path" (MinIO) or "virtual"')
+        r.bad(
+            "publish.addressing",
+            f"unknown value {addressing!r}",
+            'use "auto", "path" (MinIO) or "virtual"',
+        )
     checksums = r.get("publish", t, "checksums", str, d.checksums)
     if checksums not in ("when_required", "when_supported"):
-        r.bad("publish.checksums", f"unknown value {checksums!r}", 'use "when_required" or "when_supported"')
+        r.bad(
+            "publish.checksums",
+            f"unknown value {checksums!r}",
+            'use "when_required" or "when_supported"',
+        )
     return PublishSettings(
         target=target.rstrip("/"),
         base_url=base_url.rstrip("/") + "/" if base_url else "",

@@ -65,7 +65,7 @@ class Episode:
 
     slug: str
     meta_path: Path
-    audio_path: Path
+    audio_path: Path | None  # None only for a draft whose audio is not there yet
     title: str
     date: dt.datetime  # time-zone aware publish time
     episode: int | None = None
@@ -177,7 +177,8 @@ def _parse(
     slug = slugify(stem)
     if not slug:
         bad(None, f"cannot make a slug from the name {stem!r}", "rename it with letters or digits")
-    audio_path = _one_audio(meta, audio, bad)
+    draft = bool(_bool(data, "draft", False, bad))
+    audio_path = _one_audio(meta, audio, bad, problems if draft else None)
     title = data.get("title")
     if not isinstance(title, str) or not title.strip():
         bad("title", "is required", 'add `title: "…"` to the front matter')
@@ -185,7 +186,7 @@ def _parse(
     episode = Episode(
         slug=slug,
         meta_path=meta,
-        audio_path=audio_path or meta,
+        audio_path=audio_path,
         title=str(title or "").strip(),
         date=date or dt.datetime.min.replace(tzinfo=dt.UTC),
         episode=_positive_int(data, "episode", bad),
@@ -199,7 +200,7 @@ def _parse(
         chapters=_chapters(meta, data.get("chapters"), bad),
         persons=_persons(data.get("persons"), bad),
         guid=_text(data, "guid", bad),
-        draft=bool(_bool(data, "draft", False, bad)),
+        draft=draft,
         intro=_override(meta, data, "intro", bad),
         outro=_override(meta, data, "outro", bad),
     )
@@ -230,12 +231,16 @@ def _front_matter(meta: Path, bad) -> tuple[dict[str, Any] | None, str]:
     return data, match.group(2)
 
 
-def _one_audio(meta: Path, audio: list[Path], bad) -> Path | None:
+def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Path | None:
+    """The episode's one audio file; a draft may wait for it (a warning, not an error)."""
     if len(audio) == 1:
         return audio[0]
     where = "in this folder" if meta.name == BUNDLE_META else f"named {meta.stem}.<ext>"
-    if not audio:
-        bad("audio", f"no audio file {where}", "add one: " + ", ".join(AUDIO_EXTS))
+    hint = "add one: " + ", ".join(AUDIO_EXTS)
+    if not audio and draft is not None:
+        draft.warn(EpisodeError(f"draft has no audio file {where} yet", path=meta, hint=hint))
+    elif not audio:
+        bad("audio", f"no audio file {where}", hint + " (or mark it `draft: true` until then)")
     else:
         names = ", ".join(p.name for p in audio)
         bad("audio", f"more than one audio file {where}: {names}", "keep exactly one")
@@ -298,7 +303,9 @@ def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
     return value
 
 
-def _single(companions: list[Path], exts: tuple[str, ...], meta: Path, what: str, bad) -> Path | None:
+def _single(
+    companions: list[Path], exts: tuple[str, ...], meta: Path, what: str, bad
+) -> Path | None:
     found = [p for p in companions if p.suffix.lower() in exts]
     if len(found) > 1:
         bad(what, "more than one file: " + ", ".join(p.name for p in found), "keep one")
@@ -364,17 +371,27 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
                 bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), CHAPTER_KEYS))
         start = parse_timestamp(item.get("start"))
         if start is None:
-            bad(f"{where}.start", f"not a time: {item.get('start')!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
+            bad(
+                f"{where}.start",
+                f"not a time: {item.get('start')!r}",
+                'use "MM:SS" or "HH:MM:SS.mmm"',
+            )
             continue
         if not isinstance(item.get("title"), str) or not item["title"].strip():
             bad(f"{where}.title", "is required", 'add `title: "…"`')
             continue
         if chapters and start <= chapters[-1].start_s:
             bad(f"{where}.start", "must be later than the chapter before", "list chapters in order")
-        image = _relative_file(meta, item["image"], f"{where}.image", bad) if "image" in item else None
+        image = (
+            _relative_file(meta, item["image"], f"{where}.image", bad) if "image" in item else None
+        )
         chapters.append(Chapter(start, item["title"].strip(), item.get("url"), image))
     if chapters and chapters[0].start_s != 0:
-        bad("chapters[1].start", "the first chapter must start at 00:00", 'add {start: "00:00", title: "Giriş"}')
+        bad(
+            "chapters[1].start",
+            "the first chapter must start at 00:00",
+            'add {start: "00:00", title: "Giriş"}',
+        )
     return tuple(chapters)
 
 
