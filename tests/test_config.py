@@ -1,0 +1,118 @@
+"""podcast.toml → Show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from podcast_pipe.config import find_root, inspect_show, load_show
+from podcast_pipe.errors import ConfigError
+
+MINIMAL = """
+[show]
+title = "İzmir–Bakü"
+description = "d"
+author = "İZAZDER"
+language = "tr"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    (tmp_path / "podcast.toml").write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def errors(tmp_path: Path, text: str) -> list[str]:
+    show, problems = inspect_show(write(tmp_path, text))
+    return [str(e) for e in problems.errors]
+
+
+def test_defaults(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path, MINIMAL))
+    assert show.title == "İzmir–Bakü"
+    assert show.audio.loudness == -16.0 and show.audio.true_peak == -1.0
+    assert show.audio.bitrate_for(2) == 128 and show.audio.bitrate_for(1) == 64
+    assert show.publish.target == "file://public"
+    assert show.publish.base_url == "http://127.0.0.1:8000/"
+    assert show.image == tmp_path / "feed" / "cover.jpg"
+    assert show.type == "episodic"
+
+
+def test_podcast_guid_is_uuid5_of_feed_url_without_scheme(tmp_path: Path) -> None:
+    # The Podcasting 2.0 spec's own example: podnews.net/rss.
+    text = MINIMAL + '[publish]\ntarget = "s3://b"\nbase_url = "https://podnews.net/"\n'
+    show = load_show(write(tmp_path, text))
+    assert show.publish.feed_url == "https://podnews.net/feed.xml"
+    show = load_show(
+        write(tmp_path, MINIMAL.replace('language = "tr"', 'language = "tr"\nguid = "g"'))
+    )
+    assert show.podcast_guid == "g"
+
+
+def test_podcast_guid_matches_spec_example() -> None:
+    import uuid
+
+    from podcast_pipe.config import PODCAST_GUID_NAMESPACE
+
+    assert str(uuid.uuid5(PODCAST_GUID_NAMESPACE, "podnews.net/rss")) == (
+        "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    )
+
+
+def test_categories_and_owner(tmp_path: Path) -> None:
+    text = MINIMAL + 'categories = ["Society & Culture > Places & Travel", "History"]\n'
+    text += 'owner = {name = "A", email = "a@example.org"}\n'
+    show = load_show(write(tmp_path, text))
+    assert show.categories == (("Society & Culture", "Places & Travel"), ("History", None))
+    assert show.owner.email == "a@example.org"
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ('titel = "x"\n', "show.titel: unknown key — did you mean `title`?"),
+        ('type = "daily"\n', "show.type: unknown type 'daily'"),
+        ('timezone = "Mars/Base"\n', "show.timezone: unknown time zone"),
+        ("explicit = 1\n", "show.explicit: must be a bool"),
+        ('owner = {name = "x"}\n', "show.owner: needs a name and an email"),
+        ("[audio]\nloudness = 3\n", "audio.loudness: 3.0 LUFS is out of range"),
+        ('[audio]\nchannels = "5.1"\n', "audio.channels: unknown value '5.1'"),
+        ('[audio]\nintro = "nope.wav"\n', "audio.intro: file not found: nope.wav"),
+        ("[audio]\nid3_version = 2\n", "audio.id3_version: must be 3 or 4"),
+        ('[publish]\ntarget = "ftp://x"\n', "publish.target: unsupported target"),
+        (
+            '[publish]\ntarget = "s3://bucket"\n',
+            "publish.base_url: is required for an s3:// target",
+        ),
+        ('[publish]\naddressing = "side"\n', "publish.addressing: unknown value 'side'"),
+        ("[extra]\n", "extra: unknown section"),
+    ],
+)
+def test_bad_values_name_field_and_fix(tmp_path: Path, extra: str, expected: str) -> None:
+    found = errors(tmp_path, MINIMAL + extra)
+    assert any(expected in m for m in found), found
+    assert all(m.startswith(str(tmp_path / "podcast.toml")) or "podcast.toml" in m for m in found)
+
+
+def test_missing_required_fields_all_reported(tmp_path: Path) -> None:
+    found = errors(tmp_path, "[show]\n")
+    assert [m.split(": ")[1] for m in found] == [
+        "show.title",
+        "show.description",
+        "show.author",
+        "show.language",
+    ]
+
+
+def test_broken_toml(tmp_path: Path) -> None:
+    found = errors(tmp_path, "[show\n")
+    assert "not valid TOML" in found[0]
+
+
+def test_find_root_walks_up_and_explains(tmp_path: Path) -> None:
+    write(tmp_path, MINIMAL)
+    (tmp_path / "episodes" / "deep").mkdir(parents=True)
+    assert find_root(tmp_path / "episodes" / "deep") == tmp_path.resolve()
+    with pytest.raises(ConfigError, match="podcast-pipe init"):
+        find_root(tmp_path.parent / "elsewhere")
