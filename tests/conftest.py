@@ -1,0 +1,218 @@
+"""Shared fixtures. Add yours; keep each one self-contained."""
+
+from __future__ import annotations
+
+import http.client
+import socket
+import struct
+import subprocess
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import boto3
+import imageio_ffmpeg
+import pytest
+from moto.server import ThreadedMotoServer
+
+# --- S3: a real moto server over HTTP, and a proxy in front of it that injects faults ---------
+
+FAKE_KEY_ID = "AKIAFAKEKEYID0000000"
+FAKE_SECRET = "fake-secret-Zq8mXv3Lr9Tw2Kp7Yb4N"
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    """A moto S3 server on 127.0.0.1, on a free port, for the whole session."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@dataclass
+class S3Env:
+    """A fresh bucket on the moto server; boto3 reaches it through AWS_ENDPOINT_URL."""
+
+    endpoint: str
+    bucket: str
+    client: object
+
+    def objects(self, prefix: str = "") -> dict[str, dict]:
+        """Key → head_object() of every object in the bucket."""
+        listing = self.client.list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return {
+            o["Key"]: self.client.head_object(Bucket=self.bucket, Key=o["Key"])
+            for o in listing.get("Contents", [])
+        }
+
+
+@pytest.fixture
+def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> S3Env:
+    """Fake credentials and a new bucket; no real AWS configuration is read."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL_S3"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", FAKE_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", FAKE_SECRET)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    client = boto3.client("s3", endpoint_url=moto_url)
+    bucket = f"show-{uuid.uuid4().hex[:12]}"
+    client.create_bucket(Bucket=bucket)
+    return S3Env(moto_url, bucket, client)
+
+
+SLOW_DOWN = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SlowDown</Code>'
+    b"<Message>Please reduce your request rate.</Message></Error>"
+)
+
+
+def s3_error(code: str, message: str = "injected by the test proxy") -> bytes:
+    """An S3 error reply body, as the service sends it."""
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{message}</Message></Error>"
+    ).encode()
+
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "expect", "proxy-connection"}
+
+
+@dataclass
+class FaultProxy:
+    """An HTTP proxy to the moto server that misbehaves on demand.
+
+    ``slow_down``: answer the next N requests with 503 SlowDown (S3's throttling reply).
+    ``resets``: for the next N requests with a body, read half of it and reset the connection.
+    ``broken``: a predicate (method, path) → True makes the request fail every time, with
+    ``broken_reply`` (status, XML body; 503 SlowDown unless set, see ``s3_error``).
+    ``log``: (method, path) of every request that reached the proxy.
+    """
+
+    upstream: str
+    url: str = ""
+    slow_down: int = 0
+    resets: int = 0
+    broken: Callable[[str, str], bool] | None = None
+    broken_reply: tuple[int, bytes] = (503, SLOW_DOWN)
+    log: list[tuple[str, str]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, counter: str) -> bool:
+        with self.lock:
+            if getattr(self, counter) > 0:
+                setattr(self, counter, getattr(self, counter) - 1)
+                return True
+            return False
+
+    @property
+    def mutating(self) -> list[tuple[str, str]]:
+        """Requests that could change the bucket (everything but GET, HEAD and listing)."""
+        return [(m, p) for m, p in self.log if m not in ("GET", "HEAD")]
+
+
+def _proxy_handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
+    upstream = http.client.urlsplit(proxy.upstream)
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args) -> None:  # keep pytest output clean
+            pass
+
+        def finish(self) -> None:
+            try:
+                super().finish()
+            except OSError:
+                pass
+
+        def _relay(self) -> None:
+            proxy.log.append((self.command, self.path))
+            length = int(self.headers.get("Content-Length") or 0)
+            if length and proxy.take("resets"):
+                self.rfile.read(length // 2)
+                # SO_LINGER 0: close with a TCP reset, as a dropped mobile link does.
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
+                self.close_connection = True
+                return
+            body = self.rfile.read(length) if length else None
+            if proxy.broken and proxy.broken(self.command, self.path):
+                self._reply(*proxy.broken_reply)
+                return
+            if proxy.take("slow_down"):
+                self._reply(503, SLOW_DOWN)
+                return
+            conn = http.client.HTTPConnection(upstream.hostname, upstream.port, timeout=30)
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
+            conn.request(self.command, self.path, body=body, headers=headers)
+            response = conn.getresponse()
+            data = response.read()
+            self.send_response(response.status)
+            for name, value in response.getheaders():
+                if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                    self.send_header(name, value)
+            # HEAD answers carry the object's length but no body.
+            length_header = response.getheader("Content-Length")
+            sent_length = length_header if self.command == "HEAD" else str(len(data))
+            self.send_header("Content-Length", sent_length or "0")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+            conn.close()
+
+        def _reply(self, status: int, body: bytes) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/xml")
+            self.send_header("Content-Length", str(len(body) if self.command != "HEAD" else 0))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = _relay
+
+    return Handler
+
+
+@pytest.fixture
+def fault_proxy(s3: S3Env, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultProxy]:
+    """A FaultProxy in front of the moto server; boto3 now talks to the proxy."""
+    proxy = FaultProxy(upstream=s3.endpoint)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(proxy))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
+    yield proxy
+    server.shutdown()
+    server.server_close()
+
+
+# --- Audio --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_mp3(tmp_path: Path) -> Callable[..., Path]:
+    """Encode a short sine tone to MP3 with the bundled ffmpeg: make_mp3(name, seconds, hz)."""
+
+    def make(name: str = "tone.mp3", seconds: float = 1.0, hz: int = 440) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
+            "-i", f"sine=frequency={hz}:duration={seconds}", "-ac", "1", "-b:a", "64k", str(path),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        return path
+
+    return make
