@@ -61,6 +61,7 @@ def s3(moto_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> S3Env:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-aws-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-role lookups
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
     client = boto3.client("s3", endpoint_url=moto_url)
     bucket = f"show-{uuid.uuid4().hex[:12]}"
