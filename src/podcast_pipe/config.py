@@ -85,6 +85,7 @@ class Show:
     image: Path  # the show cover, absolute
     categories: tuple[tuple[str, str | None], ...] = ()
     explicit: bool = False
+    explicit_set: bool = False  # podcast.toml states `explicit` (lint warns when it does not)
     owner: Owner | None = None
     website: str | None = None
     copyright: str | None = None
@@ -275,6 +276,7 @@ def _read_show(root: Path, r: _Reader, t: dict[str, Any]) -> dict[str, Any] | No
         image=(root / image).resolve() if image else root / "feed/cover.jpg",
         categories=_read_categories(r, t.get("categories", [])),
         explicit=bool(r.get("show", t, "explicit", bool, False)),
+        explicit_set="explicit" in t,
         owner=owner,
         website=r.get("show", t, "website", str),
         copyright=r.get("show", t, "copyright", str),
