@@ -18,6 +18,7 @@ from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
 from .status import status_rows
+from .tags import read_tags, tag_report
 
 
 class Context:
@@ -167,6 +168,19 @@ def status(ctx: Context) -> None:
     show = ctx.show
     rows = status_rows(load_episodes(show), dt.datetime.now(dt.UTC))
     click.echo(format_table(["slug", "title", "date", "state"], [astuple(r) for r in rows]))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@user_errors
+def tags(file: Path) -> None:
+    """Show the ID3 tags, cover art and chapters an MP3 carries.
+
+    \b
+    Example:
+      podcast-pipe tags build/izmir-ile-baku.mp3
+    """
+    click.echo(tag_report(read_tags(file)))
 
 
 def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:

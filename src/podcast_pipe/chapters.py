@@ -1,0 +1,81 @@
+"""Chapter times in the published audio, and Podcasting 2.0 JSON chapters for the feed.
+
+The ID3 form (CHAP + CTOC frames) is written by tags.py from the same timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .episodes import Chapter, Episode
+from .errors import EpisodeError
+
+JSON_VERSION = "1.2.0"
+# Served with this type (Podcasting 2.0 chapters spec).
+JSON_MEDIA_TYPE = "application/json+chapters"
+
+
+@dataclass(frozen=True)
+class TimedChapter:
+    """A chapter placed in the published audio: start and end in seconds."""
+
+    chapter: Chapter
+    start_s: float
+    end_s: float
+
+
+def timeline(episode: Episode, *, duration_s: float, offset_s: float) -> list[TimedChapter]:
+    """Chapters shifted by ``offset_s`` (the intro), each ending where the next starts.
+
+    The last one ends at ``duration_s``; one that would start after the end is an error.
+    """
+    starts = [chapter.start_s + offset_s for chapter in episode.chapters]
+    for n, (chapter, start) in enumerate(zip(episode.chapters, starts, strict=True), 1):
+        if start >= duration_s:
+            raise EpisodeError(
+                f"chapter {chapter.title!r} starts at {start:.1f} s in the published audio, "
+                f"which ends at {duration_s:.1f} s",
+                path=episode.meta_path,
+                field=f"chapters[{n}].start",
+                hint="fix the time or remove the chapter",
+            )
+    ends = [*starts[1:], duration_s]
+    return [
+        TimedChapter(chapter, start, end)
+        for chapter, start, end in zip(episode.chapters, starts, ends, strict=True)
+    ]
+
+
+def chapters_json(
+    episode: Episode,
+    *,
+    duration_s: float,
+    offset_s: float,
+    image_url: Callable[[Path], str] | None = None,
+) -> dict[str, Any] | None:
+    """Podcasting 2.0 JSON chapters (version 1.2.0), or None when there are no chapters.
+
+    ``image_url`` maps a chapter image file to its public URL; without it ``img`` is left out.
+    """
+    timed = timeline(episode, duration_s=duration_s, offset_s=offset_s)
+    if not timed:
+        return None
+    items: list[dict[str, Any]] = []
+    for entry in timed:
+        item: dict[str, Any] = {"startTime": _seconds(entry.start_s), "title": entry.chapter.title}
+        if entry.chapter.url:
+            item["url"] = entry.chapter.url
+        if entry.chapter.image and image_url:
+            item["img"] = image_url(entry.chapter.image)
+        items.append(item)
+    items[-1]["endTime"] = _seconds(duration_s)
+    return {"version": JSON_VERSION, "chapters": items}
+
+
+def _seconds(value: float) -> int | float:
+    """Seconds to the millisecond, as an int when whole (``0`` rather than ``0.0``)."""
+    value = round(value, 3)
+    return int(value) if value.is_integer() else value
