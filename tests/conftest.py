@@ -17,6 +17,7 @@ import boto3
 import imageio_ffmpeg
 import pytest
 from moto.server import ThreadedMotoServer
+from PIL import Image
 
 # --- S3: a real moto server over HTTP, and a proxy in front of it that injects faults ---------
 
@@ -214,6 +215,32 @@ def make_mp3(tmp_path: Path) -> Callable[..., Path]:
             "-i", f"sine=frequency={hz}:duration={seconds}", "-ac", "1", "-b:a", "64k", str(path),
         ]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True, timeout=60)
+        return path
+
+    return make
+
+
+# --- Artwork ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_image(tmp_path: Path) -> Callable[..., Path]:
+    """Write a solid-colour image with Pillow: make_image(name, size, mode, fmt, color).
+
+    ``size`` is an int (square) or (width, height); ``fmt`` defaults to the extension's format.
+    """
+
+    def make(
+        name: str = "cover.jpg",
+        size: int | tuple[int, int] = 1400,
+        mode: str = "RGB",
+        fmt: str | None = None,
+        color: object = "teal",
+    ) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        dims = (size, size) if isinstance(size, int) else size
+        Image.new(mode, dims, color).save(path, fmt)
         return path
 
     return make
