@@ -1,8 +1,21 @@
-"""What is live on the target: per episode its GUID, object keys, sizes and hashes."""
+"""What is live on the target: per episode its GUID, object keys, sizes and hashes.
+
+``manifest.json`` on the target is the truth about what is live; publish keeps a copy in
+``feed/manifest.json`` so ``feed`` and ``status`` work without asking the target.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PublishError
+
+MANIFEST_KEY = "manifest.json"
+FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -25,3 +38,109 @@ class LiveEpisode:
     image_key: str | None = None  # images/<name>-<hash8>.<jpg|png>
     chapters_key: str | None = None  # chapters/<slug>.json
     transcript_key: str | None = None  # transcripts/<slug>.<vtt|srt>
+    # chapters and transcripts keep their key when they change: their hashes tell a change.
+    chapters_sha256: str | None = None
+    transcript_sha256: str | None = None
+
+    @property
+    def keys(self) -> list[str]:
+        """Every object this episode needs on the target."""
+        keys = [self.media_key, self.image_key, self.chapters_key, self.transcript_key]
+        return [k for k in keys if k]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """Everything live: the episodes, the show cover and the hash of the live feed.xml."""
+
+    episodes: tuple[LiveEpisode, ...] = ()
+    cover_key: str | None = None  # images/cover-<hash8>.<jpg|png>
+    feed_sha256: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def keys(self) -> set[str]:
+        """Every media and sidecar object the manifest names."""
+        keys = {k for e in self.episodes for k in e.keys}
+        return keys | {self.cover_key} if self.cover_key else keys
+
+    def by_slug(self) -> dict[str, LiveEpisode]:
+        return {e.slug: e for e in self.episodes}
+
+
+@dataclass(frozen=True)
+class ManifestDiff:
+    """How the episodes in the feed change from one manifest to the next (matched by GUID)."""
+
+    added: tuple[LiveEpisode, ...]
+    removed: tuple[LiveEpisode, ...]
+    renamed: tuple[tuple[LiveEpisode, LiveEpisode], ...]  # (old, new): slug changed, same GUID
+    changed: tuple[LiveEpisode, ...]  # new media or sidecars, same GUID and slug
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.renamed or self.changed)
+
+
+def diff(old: Manifest, new: Manifest) -> ManifestDiff:
+    """Episodes added, removed, renamed and changed between two manifests."""
+    before = {e.guid: e for e in old.episodes}
+    after = {e.guid: e for e in new.episodes}
+    both = [(before[g], after[g]) for g in after if g in before]
+    return ManifestDiff(
+        added=tuple(e for g, e in after.items() if g not in before),
+        removed=tuple(e for g, e in before.items() if g not in after),
+        renamed=tuple((a, b) for a, b in both if a.slug != b.slug),
+        changed=tuple(b for a, b in both if a.slug == b.slug and a != b),
+    )
+
+
+def dump_manifest(manifest: Manifest) -> bytes:
+    """Byte-stable JSON: the same manifest always gives the same bytes."""
+    data = {
+        **manifest.extra,
+        "version": FORMAT_VERSION,
+        "generator": "podcast-pipe",
+        "cover_key": manifest.cover_key,
+        "feed_sha256": manifest.feed_sha256,
+        "episodes": [dataclasses.asdict(e) for e in manifest.episodes],
+    }
+    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def parse_manifest(data: bytes, source: str) -> Manifest:
+    """Read a manifest, naming ``source`` (a file or target URL) if it is damaged."""
+    hint = "restore it from a backup copy (feed/manifest.json is one), or ask for help"
+    try:
+        raw = json.loads(data.decode("utf-8"))
+        fields = {f.name for f in dataclasses.fields(LiveEpisode)}
+        episodes = tuple(
+            LiveEpisode(**{k: v for k, v in e.items() if k in fields}) for e in raw["episodes"]
+        )
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
+        raise PublishError(f"damaged manifest: {exc}", path=source, hint=hint) from None
+    if raw.get("version", FORMAT_VERSION) > FORMAT_VERSION:
+        raise PublishError(
+            f"manifest version {raw['version']} is newer than this podcast-pipe understands",
+            path=source,
+            hint="upgrade podcast-pipe",
+        )
+    # Keys a newer release may add are kept, so writing the manifest back does not drop them.
+    known = {"version", "generator", "cover_key", "feed_sha256", "episodes"}
+    extra = {k: v for k, v in raw.items() if k not in known}
+    return Manifest(episodes, raw.get("cover_key"), raw.get("feed_sha256"), extra)
+
+
+def read_local(path: Path) -> Manifest:
+    """The local copy of the manifest; an empty one if there is none yet."""
+    try:
+        return parse_manifest(path.read_bytes(), str(path))
+    except FileNotFoundError:
+        return Manifest()
+
+
+def write_local(path: Path, manifest: Manifest) -> None:
+    """Replace the local copy atomically (a crash leaves the old or the new one, never half)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_bytes(dump_manifest(manifest))
+    tmp.replace(path)
