@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import http.client
 import socket
 import struct
@@ -12,12 +13,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import boto3
 import imageio_ffmpeg
 import pytest
 from moto.server import ThreadedMotoServer
 from PIL import Image
+
+from podcast_pipe.config import Owner, PublishSettings, Show
+from podcast_pipe.episodes import Episode
 
 # --- S3: a real moto server over HTTP, and a proxy in front of it that injects faults ---------
 
@@ -242,5 +247,47 @@ def make_image(tmp_path: Path) -> Callable[..., Path]:
         dims = (size, size) if isinstance(size, int) else size
         Image.new(mode, dims, color).save(path, fmt)
         return path
+
+    return make
+
+
+# --- Model: Show and Episode objects built directly, without files ------------------------------
+
+
+@pytest.fixture
+def make_show(tmp_path: Path) -> Callable[..., Show]:
+    """A valid Turkish show rooted in tmp_path; keyword arguments replace its fields."""
+
+    def make(**fields: Any) -> Show:
+        base: dict[str, Any] = dict(
+            root=tmp_path,
+            title="İzmir–Bakü: Kardeş Şehirler",
+            description="İzmir ile Bakü'nün 40 yıllık kardeşliği üzerine bir dizi.",
+            author="İzmir Büyükşehir Belediyesi",
+            language="tr",
+            image=tmp_path / "feed" / "cover.jpg",
+            categories=(("Society & Culture", "Places & Travel"),),
+            explicit_set=True,
+            owner=Owner("Ayşe Yılmaz", "ayse@example.org"),
+            publish=PublishSettings(base_url="https://podcast.example.org/"),
+        )
+        return Show(**{**base, **fields})
+
+    return make
+
+
+@pytest.fixture
+def make_episode(tmp_path: Path) -> Callable[..., Episode]:
+    """An Episode named by its slug (paths under tmp_path/episodes, not created)."""
+
+    def make(slug: str = "bolum-1", **fields: Any) -> Episode:
+        base: dict[str, Any] = dict(
+            slug=slug,
+            meta_path=tmp_path / "episodes" / f"{slug}.md",
+            audio_path=tmp_path / "episodes" / f"{slug}.wav",
+            title=f"Bölüm: {slug}",
+            date=dt.datetime(2026, 1, 12, 16, 3, tzinfo=dt.timezone(dt.timedelta(hours=3))),
+        )
+        return Episode(**{**base, **fields})
 
     return make
