@@ -179,6 +179,7 @@ def load_show(root: Path) -> Show:
 def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     """Read podcast.toml, collecting every problem instead of stopping at the first."""
     problems = Problems()
+    root = root.resolve()
     path = root / CONFIG_NAME
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
