@@ -32,6 +32,8 @@ def timeline(episode: Episode, *, duration_s: float, offset_s: float) -> list[Ti
 
     The last one ends at ``duration_s``; one that would start after the end is an error.
     """
+    if not episode.chapters:
+        return []
     starts = [chapter.start_s + offset_s for chapter in episode.chapters]
     for n, (chapter, start) in enumerate(zip(episode.chapters, starts, strict=True), 1):
         if start >= duration_s:
@@ -77,5 +79,5 @@ def chapters_json(
 
 def _seconds(value: float) -> int | float:
     """Seconds to the millisecond, as an int when whole (``0`` rather than ``0.0``)."""
-    value = round(value, 3)
+    value = round(float(value), 3)
     return int(value) if value.is_integer() else value
