@@ -1,0 +1,121 @@
+"""Feed lint for ``check``: what Apple and the other directories refuse or warn about.
+
+Errors are what gets a feed rejected (no owner email, a category Apple does not know, a
+description over 4000 bytes, clashing episode numbers); warnings are worth fixing but publish.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+from .artwork import report_cover
+from .categories import category_problem
+from .config import Show
+from .episodes import Episode
+from .errors import EpisodeError, FeedError, PodcastError, Problems
+from .feed import DESCRIPTION_MAX_BYTES, notes_text
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def lint_show(show: Show, episodes: list[Episode]) -> Problems:
+    """Every feed problem of the show and its episodes, collected for ``check``."""
+    problems = Problems()
+    _lint_channel(show, problems)
+    report_cover(show.image, what="show cover", problems=problems)
+    for episode in episodes:
+        _lint_episode(show, episode, problems)
+    _lint_numbers(episodes, problems)
+    return problems
+
+
+def _lint_channel(show: Show, problems: Problems) -> None:
+    def report(add: Callable[[PodcastError], None], field: str, message: str, hint: str) -> None:
+        add(FeedError(message, path=show.config_path, field=field, hint=hint))
+
+    if not show.owner or not show.owner.email:
+        report(
+            problems.error,
+            "show.owner",
+            "has no email: Apple sends the ownership check there",
+            'add owner = {name = "…", email = "you@example.org"} under [show]',
+        )
+    if not show.categories:
+        report(
+            problems.error,
+            "show.categories",
+            "is empty: Apple lists a show by its category",
+            'e.g. categories = ["Society & Culture > Places & Travel"]',
+        )
+    for main, sub in show.categories:
+        found = category_problem(main, sub)
+        if found:
+            report(problems.error, "show.categories", *found)
+    size = len(show.description.encode("utf-8"))
+    if size > DESCRIPTION_MAX_BYTES:
+        report(
+            problems.error,
+            "show.description",
+            f"is {size} bytes; Apple takes at most {DESCRIPTION_MAX_BYTES}",
+            "shorten it (Turkish letters take 2 bytes each)",
+        )
+    if not show.explicit_set:
+        report(
+            problems.warn,
+            "show.explicit",
+            "is not set: the feed says false",
+            "write explicit = false (or true) under [show] to say so yourself",
+        )
+    url = urlsplit(show.publish.base_url)
+    if url.scheme != "https" and url.hostname not in LOCAL_HOSTS:
+        report(
+            problems.warn,
+            "publish.base_url",
+            f"{show.publish.base_url} is not https: Apple refuses plain-http media",
+            "serve the target over https and write that URL",
+        )
+
+
+def _lint_episode(show: Show, episode: Episode, problems: Problems) -> None:
+    if episode.image:
+        report_cover(episode.image, what="episode art", problems=problems)
+    size = len(notes_text(episode.notes).encode("utf-8"))
+    if size > DESCRIPTION_MAX_BYTES:
+        problems.warn(
+            EpisodeError(
+                f"show notes are {size} bytes as text; the feed's description is cut at "
+                f"{DESCRIPTION_MAX_BYTES} (the full notes stay in content:encoded)",
+                path=episode.meta_path,
+                field="notes",
+                hint="shorten them to keep the ending",
+            )
+        )
+    if show.type == "serial" and episode.type == "full" and episode.episode is None:
+        problems.warn(
+            EpisodeError(
+                "has no episode number: a serial show is played in episode order",
+                path=episode.meta_path,
+                field="episode",
+                hint="add `episode: N`",
+            )
+        )
+
+
+def _lint_numbers(episodes: list[Episode], problems: Problems) -> None:
+    """Two full episodes with the same number in the same season confuse every app."""
+    seen: dict[tuple[int | None, int], list[Episode]] = defaultdict(list)
+    for episode in episodes:
+        if episode.episode is not None and episode.type == "full":
+            seen[(episode.season, episode.episode)].append(episode)
+    for (season, number), clash in seen.items():
+        for episode in clash[1:]:
+            problems.error(
+                EpisodeError(
+                    f"episode {number} (season {season or '-'}) is also {clash[0].meta_path.name}",
+                    path=episode.meta_path,
+                    field="episode",
+                    hint="give each episode its own number",
+                )
+            )

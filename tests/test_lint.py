@@ -1,0 +1,157 @@
+"""Feed lint: each rule has a show that breaks it and one that passes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from podcast_pipe.config import Owner, PublishSettings, load_show
+from podcast_pipe.errors import Problems
+from podcast_pipe.lint import lint_show
+
+
+@pytest.fixture
+def cover(make_image: Callable) -> Path:
+    """A cover Apple accepts, where make_show expects it."""
+    return make_image("feed/cover.jpg", size=1400)
+
+
+def found(problems: Problems) -> list[tuple[str, str | None, str]]:
+    """(error|warning, field, message + hint) of every problem."""
+    return [("error", p.field, f"{p.message} {p.hint}") for p in problems.errors] + [
+        ("warning", p.field, f"{p.message} {p.hint}") for p in problems.warnings
+    ]
+
+
+def kinds(problems: Problems) -> list[tuple[str, str | None]]:
+    return [(kind, field) for kind, field, _ in found(problems)]
+
+
+def test_a_good_show_has_no_problems(
+    cover: Path, make_show: Callable, make_episode: Callable
+) -> None:
+    episodes = [make_episode("a", episode=1), make_episode("b", episode=2)]
+    assert found(lint_show(make_show(), episodes)) == []
+
+
+@pytest.mark.parametrize("owner", [None, Owner("Ayşe", "")])
+def test_owner_email_is_required(cover: Path, make_show: Callable, owner: Owner | None) -> None:
+    problems = lint_show(make_show(owner=owner), [])
+    assert kinds(problems) == [("error", "show.owner")]
+    assert str(problems.errors[0]).startswith(str(make_show().config_path))
+
+
+@pytest.mark.parametrize(
+    ("category", "expected"),
+    [
+        (("Society and Culture", None), "did you mean `Society & Culture`?"),
+        (("society & culture", None), "did you mean `Society & Culture`?"),
+        (("Society & Culture", "Places and Travel"), "`Society & Culture > Places & Travel`?"),
+        (("History", "Ancient"), "write just `History`"),
+        (("Gardening", None), "Apple's category list"),
+    ],
+)
+def test_unknown_category_gets_a_did_you_mean(
+    cover: Path, make_show: Callable, category: tuple[str, str | None], expected: str
+) -> None:
+    [(kind, field, text)] = found(lint_show(make_show(categories=(category,)), []))
+    assert (kind, field) == ("error", "show.categories")
+    assert expected in text
+
+
+@pytest.mark.parametrize(
+    "category", [("Society & Culture", "Places & Travel"), ("History", None), ("TV & Film", None)]
+)
+def test_apple_categories_pass(cover: Path, make_show: Callable, category: tuple) -> None:
+    assert found(lint_show(make_show(categories=(category,)), [])) == []
+
+
+def test_a_show_needs_a_category(cover: Path, make_show: Callable) -> None:
+    assert kinds(lint_show(make_show(categories=()), [])) == [("error", "show.categories")]
+
+
+def test_description_limit_counts_bytes(cover: Path, make_show: Callable) -> None:
+    # 2001 Turkish letters: under 4000 characters, over 4000 bytes.
+    assert kinds(lint_show(make_show(description="ş" * 2001), [])) == [
+        ("error", "show.description")
+    ]
+    assert found(lint_show(make_show(description="ş" * 2000), [])) == []
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://podcast.example.org/", True),
+        ("https://podcast.example.org/", False),
+        ("http://127.0.0.1:8000/", False),
+        ("http://localhost:8000/", False),
+    ],
+)
+def test_base_url_should_be_https_except_on_this_machine(
+    cover: Path, make_show: Callable, base_url: str, warned: bool
+) -> None:
+    show = make_show(publish=PublishSettings(base_url=base_url))
+    expected = [("warning", "publish.base_url")] if warned else []
+    assert kinds(lint_show(show, [])) == expected
+
+
+def test_explicit_must_be_stated_in_podcast_toml(tmp_path: Path, cover: Path) -> None:
+    toml = """[show]
+title = "Kardeş Şehirler"
+description = "İzmir ve Bakü"
+author = "Ayşe Yılmaz"
+language = "tr"
+categories = ["History"]
+owner = {name = "Ayşe Yılmaz", email = "ayse@example.org"}
+"""
+    (tmp_path / "podcast.toml").write_text(toml, encoding="utf-8")
+    assert kinds(lint_show(load_show(tmp_path), [])) == [("warning", "show.explicit")]
+    (tmp_path / "podcast.toml").write_text(toml + "explicit = false\n", encoding="utf-8")
+    assert found(lint_show(load_show(tmp_path), [])) == []
+
+
+def test_duplicate_episode_numbers_within_a_season(
+    cover: Path, make_show: Callable, make_episode: Callable
+) -> None:
+    clash = [make_episode("a", season=1, episode=3), make_episode("b", season=1, episode=3)]
+    [(kind, field, text)] = found(lint_show(make_show(), clash))
+    assert (kind, field) == ("error", "episode") and "a.md" in text
+    apart = [
+        make_episode("a", season=1, episode=3),
+        make_episode("b", season=2, episode=3),
+        make_episode("c", season=1, episode=3, type="bonus"),
+    ]
+    assert found(lint_show(make_show(), apart)) == []
+
+
+def test_cover_art_is_checked(make_image: Callable, make_show: Callable) -> None:
+    make_image("feed/cover.jpg", size=(1400, 1000))
+    [(kind, field, text)] = found(lint_show(make_show(), []))
+    assert (kind, field) == ("error", "show cover") and "not square" in text
+
+
+def test_episode_art_is_checked(
+    cover: Path, make_image: Callable, make_show: Callable, make_episode: Callable
+) -> None:
+    small = make_image("episodes/a.jpg", size=600)
+    good = make_image("episodes/b.jpg", size=1400)
+    episodes = [make_episode("a", image=small), make_episode("b", image=good)]
+    assert kinds(lint_show(make_show(), episodes)) == [("error", "episode art")]
+
+
+def test_long_show_notes_warn_that_the_description_is_cut(
+    cover: Path, make_show: Callable, make_episode: Callable
+) -> None:
+    long = make_episode("long", notes="Kardeşlik şarkısı. " * 300)
+    short = make_episode("short", notes="Kardeşlik şarkısı. " * 100)
+    assert kinds(lint_show(make_show(), [long, short])) == [("warning", "notes")]
+
+
+def test_serial_show_episodes_need_numbers(
+    cover: Path, make_show: Callable, make_episode: Callable
+) -> None:
+    episodes = [make_episode("one"), make_episode("trailer", type="trailer")]
+    assert kinds(lint_show(make_show(type="serial"), episodes)) == [("warning", "episode")]
+    assert found(lint_show(make_show(type="episodic"), episodes)) == []
