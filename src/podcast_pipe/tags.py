@@ -40,6 +40,7 @@ from .chapters import timeline
 from .config import Show
 from .episodes import Chapter, Episode
 from .errors import AudioError
+from .feed import notes_text
 
 # UTF-16: ID3 v2.3 has no UTF-8, and Latin-1 cannot hold İ ı ş ğ Ə ə.
 TEXT = Encoding.UTF16
@@ -114,7 +115,8 @@ FIELDS: tuple[TagField, ...] = (
     TagField("genre", "TCON", lambda s: GENRE),
     TagField("language", "TLAN", lambda s: iso639_2(s.show.language)),
     TagField("summary", "COMM:", lambda s: s.episode.summary),
-    TagField("description", "TDES", lambda s: s.episode.notes or None),
+    # Players show TDES as plain text: Markdown notes rendered as the feed's description.
+    TagField("description", "TDES", lambda s: notes_text(s.episode.notes) or None),
     TagField("copyright", "TCOP", lambda s: s.show.copyright),
     TagField("publisher", "TPUB", _publisher),
     TagField("website", "WOAS", lambda s: s.show.website),
