@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from podcast_pipe.check import check_workspace
 from podcast_pipe.config import Owner, PublishSettings, load_show
 from podcast_pipe.errors import Problems
 from podcast_pipe.lint import lint_show
@@ -23,6 +24,16 @@ def found(problems: Problems) -> list[tuple[str, str | None, str]]:
     return [("error", p.field, f"{p.message} {p.hint}") for p in problems.errors] + [
         ("warning", p.field, f"{p.message} {p.hint}") for p in problems.warnings
     ]
+
+
+def write_toml(root: Path, *lines: str) -> None:
+    """A podcast.toml with the required keys and an owner, plus ``lines`` under [show]."""
+    base = [
+        "[show]", 'title = "Kardeş Şehirler"', 'description = "İzmir ve Bakü"',
+        'author = "Ayşe Yılmaz"', 'language = "tr"',
+        'owner = {name = "Ayşe Yılmaz", email = "ayse@example.org"}',
+    ]  # fmt: skip
+    (root / "podcast.toml").write_text("\n".join([*base, *lines]) + "\n", encoding="utf-8")
 
 
 def kinds(problems: Problems) -> list[tuple[str, str | None]]:
@@ -98,17 +109,9 @@ def test_base_url_should_be_https_except_on_this_machine(
 
 
 def test_explicit_must_be_stated_in_podcast_toml(tmp_path: Path, cover: Path) -> None:
-    toml = """[show]
-title = "Kardeş Şehirler"
-description = "İzmir ve Bakü"
-author = "Ayşe Yılmaz"
-language = "tr"
-categories = ["History"]
-owner = {name = "Ayşe Yılmaz", email = "ayse@example.org"}
-"""
-    (tmp_path / "podcast.toml").write_text(toml, encoding="utf-8")
+    write_toml(tmp_path, 'categories = ["History"]')
     assert kinds(lint_show(load_show(tmp_path), [])) == [("warning", "show.explicit")]
-    (tmp_path / "podcast.toml").write_text(toml + "explicit = false\n", encoding="utf-8")
+    write_toml(tmp_path, 'categories = ["History"]', "explicit = false")
     assert found(lint_show(load_show(tmp_path), [])) == []
 
 
@@ -155,3 +158,16 @@ def test_serial_show_episodes_need_numbers(
     episodes = [make_episode("one"), make_episode("trailer", type="trailer")]
     assert kinds(lint_show(make_show(type="serial"), episodes)) == [("warning", "episode")]
     assert found(lint_show(make_show(type="episodic"), episodes)) == []
+
+
+def test_missing_cover_is_a_warning_until_it_exists(make_show: Callable) -> None:
+    assert kinds(lint_show(make_show(), [])) == [("warning", "show.image")]
+
+
+def test_check_runs_the_feed_lint(cover: Path, tmp_path: Path) -> None:
+    write_toml(
+        tmp_path, 'categories = ["Society & Culture > Places and Travel"]', "explicit = true"
+    )
+    (tmp_path / "episodes").mkdir()
+    checked = check_workspace(tmp_path)
+    assert kinds(checked.problems) == [("error", "show.categories")]

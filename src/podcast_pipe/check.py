@@ -8,6 +8,7 @@ from pathlib import Path
 from .config import Show, inspect_show
 from .episodes import Catalog, load_episodes
 from .errors import EpisodeError, Problems, display_path
+from .lint import lint_show
 
 
 @dataclass
@@ -26,6 +27,7 @@ def check_workspace(root: Path) -> Checked:
         return Checked(None, Catalog(), problems)
     catalog = load_episodes(show)
     problems.extend(catalog.problems)
+    problems.extend(lint_show(show, catalog.episodes))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     return Checked(show, catalog, problems)

@@ -24,7 +24,18 @@ def lint_show(show: Show, episodes: list[Episode]) -> Problems:
     """Every feed problem of the show and its episodes, collected for ``check``."""
     problems = Problems()
     _lint_channel(show, problems)
-    report_cover(show.image, what="show cover", problems=problems)
+    if show.image.is_file():
+        report_cover(show.image, what="show cover", problems=problems)
+    else:
+        # A new show may publish to a preview first; directories refuse it without art.
+        problems.warn(
+            FeedError(
+                "show cover: file not found",
+                path=show.image,
+                field="show.image",
+                hint="add a square JPEG or PNG of 1400–3000 px before you submit the feed",
+            )
+        )
     for episode in episodes:
         _lint_episode(show, episode, problems)
     _lint_numbers(episodes, problems)
