@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import http.client
+import logging
 import socket
 import struct
 import subprocess
@@ -33,6 +34,7 @@ FAKE_SECRET = "fake-secret-Zq8mXv3Lr9Tw2Kp7Yb4N"
 @pytest.fixture(scope="session")
 def moto_url() -> Iterator[str]:
     """A moto S3 server on 127.0.0.1, on a free port, for the whole session."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

@@ -1,0 +1,346 @@
+"""Publishing: plan, order, guards and resume, against a folder and a real moto S3 server.
+
+Until ``build`` lands in a test, the build step is stood in for by copying each episode's
+(already MP3) source audio to build/ and writing the record a build would.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import feedparser
+import pytest
+from PIL import Image
+
+from conftest import FAKE_KEY_ID, FAKE_SECRET
+from podcast_pipe.config import load_show
+from podcast_pipe.episodes import load_episodes
+from podcast_pipe.errors import PublishError, StorageError
+from podcast_pipe.manifest import parse_manifest
+from podcast_pipe.publish import (
+    FEED_KEY,
+    LOCK_KEY,
+    PublishLock,
+    match_live,
+    publish_states,
+    release,
+    write_feed,
+)
+from podcast_pipe.storage import open_target
+
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+EPISODE = """---
+title: "{title}"
+date: {date}
+episode: {number}
+season: 1
+{more}---
+Bölüm notları: **{title}**.
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Record:
+    """What build.read_record returns, for the fields publish reads."""
+
+    slug: str
+    mp3: Path
+    bytes: int
+    sha256: str
+    duration_s: float
+    source_sha256: str
+    intro_s: float = 0.0
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def write_show(root: Path, target: str) -> None:
+    base = "https://cdn.example.org/show/" if target.startswith("s3://") else ""
+    (root / "podcast.toml").write_text(
+        f"""[show]
+title = "İzmir–Bakü"
+description = "Kardeş şehirler."
+author = "İZAZDER"
+language = "tr"
+categories = ["History"]
+owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
+
+[publish]
+target = "{target}"
+{f'base_url = "{base}"' if base else ""}
+max_attempts = 4
+""",
+        encoding="utf-8",
+    )
+
+
+def add_episode(root: Path, make_mp3, stem: str, number: int, hz: int, more: str = "") -> None:
+    episodes = root / "episodes"
+    episodes.mkdir(exist_ok=True)
+    date = f"2026-0{number}-12T10:00:00+03:00"
+    text = EPISODE.format(title=f"Bölüm {number}", date=date, number=number, more=more)
+    (episodes / f"{stem}.md").write_text(text, encoding="utf-8")
+    shutil.copy(make_mp3(f"src-{hz}.mp3", seconds=0.5, hz=hz), episodes / f"{stem}.mp3")
+
+
+@pytest.fixture
+def workspace(tmp_path, make_mp3):
+    """A small show: two episodes, the second with art, chapters and a transcript."""
+    root = tmp_path / "show"
+    (root / "feed").mkdir(parents=True)
+    Image.new("RGB", (1400, 1400), (200, 30, 40)).save(root / "feed/cover.jpg", quality=60)
+    add_episode(root, make_mp3, "izmir", 1, 440)
+    chapters = 'chapters:\n  - {start: "00:00", title: "Giriş"}\n'
+    add_episode(root, make_mp3, "baku", 2, 660, more=chapters)
+    Image.new("RGB", (1400, 1400), (20, 30, 200)).save(root / "episodes/baku.jpg", quality=60)
+    (root / "episodes/baku.vtt").write_text("WEBVTT\n\n00:00.000 --> 00:00.400\nSalam\n")
+    write_show(root, "file://public")
+    return root
+
+
+def fake_build(root: Path) -> list:
+    """(Episode, record) for every ready episode, as build would leave them."""
+    show = load_show(root)
+    out = []
+    for episode in load_episodes(show).ready(NOW):
+        mp3 = show.build_dir / f"{episode.slug}.mp3"
+        mp3.parent.mkdir(exist_ok=True)
+        shutil.copy(episode.audio_path, mp3)
+        if episode.chapters:
+            chapters = {"version": "1.2.0", "chapters": [{"startTime": 0, "title": "Giriş"}]}
+            mp3.with_name(f"{episode.slug}.chapters.json").write_text(json.dumps(chapters))
+        record = Record(
+            episode.slug, mp3, mp3.stat().st_size, sha(mp3), 0.5, sha(episode.audio_path)
+        )
+        out.append((episode, record))
+    return out
+
+
+def do_release(root: Path, **options):
+    show = load_show(root)
+    target = open_target(show.publish.target, show.publish, root=show.root)
+    options.setdefault("progress", False)
+    return release(show, target, fake_build(root), now=NOW, **options)
+
+
+def feed_items(data: bytes):
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo, parsed.bozo_exception
+    return parsed.entries
+
+
+def test_first_publish_to_s3(workspace, s3):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    plan = do_release(workspace)
+    objects = s3.objects("show/")
+    feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    entries = feed_items(feed)
+    assert len(entries) == 2
+    for entry in entries:
+        (enclosure,) = entry.enclosures
+        key = "show/" + enclosure.href.removeprefix("https://cdn.example.org/show/")
+        assert objects[key]["ContentLength"] == int(enclosure.length)
+        assert objects[key]["ContentType"] == enclosure.type == "audio/mpeg"
+        assert "immutable" in objects[key]["CacheControl"]
+    types = {k.removeprefix("show/"): o["ContentType"] for k, o in objects.items()}
+    assert types[FEED_KEY] == "application/rss+xml"
+    assert types["manifest.json"] == "application/json"
+    assert types["chapters/baku.json"] == "application/json+chapters"
+    assert types["transcripts/baku.vtt"] == "text/vtt"
+    assert sum(t == "image/jpeg" for t in types.values()) == 2  # cover and episode art
+    assert LOCK_KEY not in types
+    assert "immutable" not in objects["show/feed.xml"]["CacheControl"]
+    manifest = parse_manifest(
+        s3.client.get_object(Bucket=s3.bucket, Key="show/manifest.json")["Body"].read(), "m"
+    )
+    assert manifest == plan.manifest
+    assert {e.guid for e in entries} == {e.guid for e in manifest.episodes}
+    # the local copies match what went up
+    assert (workspace / "feed/feed.xml").read_bytes() == feed
+    assert (workspace / "feed/manifest.json").read_bytes() == s3.client.get_object(
+        Bucket=s3.bucket, Key="show/manifest.json"
+    )["Body"].read()
+
+
+def test_second_publish_uploads_nothing(workspace, s3, fault_proxy):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    do_release(workspace)
+    fault_proxy.log.clear()
+    plan = do_release(workspace)
+    assert plan.up_to_date and plan.describe() == ["up to date: nothing to upload"]
+    # only the lock is written (and removed): no object, no feed, no manifest
+    assert {p.split("?")[0] for _, p in fault_proxy.mutating} <= {
+        f"/{s3.bucket}/show/{LOCK_KEY}",
+        f"/{s3.bucket}",
+    }
+
+
+def test_dry_run_makes_no_mutating_request(workspace, s3, fault_proxy):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    plan = do_release(workspace, dry_run=True)
+    assert fault_proxy.log and fault_proxy.mutating == []
+    text = "\n".join(plan.describe())
+    assert "feed gains: izmir" in text and "feed gains: baku" in text
+    assert "upload 6 object(s)" in text and "feed.xml: changed" in text
+    assert s3.objects() == {}
+    assert not (workspace / "feed/manifest.json").exists()
+
+
+def test_rename_keeps_guid_and_leaves_one_item(workspace):
+    first = do_release(workspace)
+    guid = first.manifest.by_slug()["izmir"].guid
+    old_key = first.manifest.by_slug()["izmir"].media_key
+    for suffix in (".md", ".mp3"):
+        (workspace / f"episodes/izmir{suffix}").rename(workspace / f"episodes/izmir-koy{suffix}")
+    plan = do_release(workspace)
+    assert [(a.slug, b.slug) for a, b in plan.changes.renamed] == [("izmir", "izmir-koy")]
+    assert plan.manifest.by_slug()["izmir-koy"].guid == guid
+    entries = feed_items((workspace / "public/feed.xml").read_bytes())
+    assert sorted(e.guid for e in entries) == sorted(e.guid for e in first.manifest.episodes)
+    assert not (workspace / "public" / old_key).exists()
+    assert (workspace / "public" / plan.manifest.by_slug()["izmir-koy"].media_key).is_file()
+
+
+def test_match_by_guid_then_source_then_number(workspace):
+    plan = do_release(workspace)
+    by_slug = plan.manifest.by_slug()
+    episodes = {ep.slug: ep for ep, _ in fake_build(workspace)}
+    moved = dataclasses.replace(episodes["izmir"], slug="new-name")
+    assert match_live([(moved, None)], plan.manifest.episodes)["new-name"] == by_slug["izmir"]
+    guid_field = dataclasses.replace(episodes["baku"], slug="x", guid=by_slug["izmir"].guid)
+    assert match_live([(guid_field, None)], plan.manifest.episodes)["x"] == by_slug["izmir"]
+    source = by_slug["baku"].source_sha256
+    other = dataclasses.replace(episodes["izmir"], slug="y", episode=9)
+    assert match_live([(other, source)], plan.manifest.episodes)["y"] == by_slug["baku"]
+    assert (
+        match_live([(dataclasses.replace(other, episode=None), None)], plan.manifest.episodes) == {}
+    )
+
+
+def test_removal_refused_then_allowed(workspace):
+    do_release(workspace)
+    meta = workspace / "episodes/izmir.md"
+    meta.write_text(meta.read_text().replace("season: 1\n", "season: 1\ndraft: true\n"))
+    with pytest.raises(PublishError, match="would drop live episode.*izmir") as caught:
+        do_release(workspace)
+    assert "--allow-removal" in caught.value.hint
+    assert len(feed_items((workspace / "public/feed.xml").read_bytes())) == 2
+    assert not (workspace / f"public/{LOCK_KEY}").exists()
+    plan = do_release(workspace, allow_removal=True)
+    assert [e.slug for e in plan.changes.removed] == ["izmir"]
+    entries = feed_items((workspace / "public/feed.xml").read_bytes())
+    assert [e.title for e in entries] == ["Bölüm 2"]
+    assert not list((workspace / "public/episodes").glob("izmir-*"))
+
+
+def test_remastered_episode_gets_a_new_key_and_keeps_its_guid(workspace, make_mp3):
+    first = do_release(workspace)
+    shutil.copy(make_mp3("louder.mp3", seconds=0.6, hz=440), workspace / "episodes/izmir.mp3")
+    plan = do_release(workspace)
+    old, new = first.manifest.by_slug()["izmir"], plan.manifest.by_slug()["izmir"]
+    assert new.guid == old.guid and new.published_at == old.published_at
+    assert new.media_key != old.media_key
+    assert [u.key for u in plan.uploads] == [new.media_key]
+    assert plan.deletes == [old.media_key]
+
+
+def test_a_failed_publish_leaves_the_old_feed_and_the_next_one_resumes(workspace, s3, fault_proxy):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    first = do_release(workspace)
+    old_feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    shutil.copy(workspace / "episodes/izmir.mp3", workspace / "episodes/sahil.mp3")
+    (workspace / "episodes/sahil.md").write_text(
+        EPISODE.format(title="Sahil", date="2026-03-12T10:00:00+03:00", number=3, more="")
+    )
+    (workspace / "episodes/izmir.md").unlink()
+    (workspace / "episodes/izmir.mp3").unlink()
+    # sahil has izmir's source audio: it is izmir renamed, and keeps its GUID
+    fault_proxy.broken = lambda method, path: method == "PUT" and path.endswith("/feed.xml")
+    with pytest.raises(StorageError):
+        do_release(workspace, allow_removal=True)
+    assert s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read() == old_feed
+    live = s3.objects("show/")
+    for entry in feed_items(old_feed):  # every enclosure of the live feed is still there
+        key = "show/" + entry.enclosures[0].href.removeprefix("https://cdn.example.org/show/")
+        assert live[key]["ContentLength"] == int(entry.enclosures[0].length)
+    assert (
+        parse_manifest(
+            live
+            and s3.client.get_object(Bucket=s3.bucket, Key="show/manifest.json")["Body"].read(),
+            "m",
+        )
+        == first.manifest
+    )
+    fault_proxy.broken = None
+    fault_proxy.log.clear()
+    plan = do_release(workspace, allow_removal=True)
+    puts = [p for m, p in fault_proxy.log if m == "PUT"]
+    assert not any("/episodes/" in p for p in puts)  # uploaded by the failed run, not again
+    assert [(a.slug, b.slug) for a, b in plan.changes.renamed] == [("izmir", "sahil")]
+    assert "show/" + first.manifest.by_slug()["izmir"].media_key not in s3.objects("show/")
+
+
+def test_throttling_and_resets_during_publish_are_retried(workspace, s3, fault_proxy):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    fault_proxy.slow_down, fault_proxy.resets = 2, 1
+    plan = do_release(workspace)
+    assert (fault_proxy.slow_down, fault_proxy.resets) == (0, 0)
+    for live in plan.manifest.episodes:
+        body = s3.client.get_object(Bucket=s3.bucket, Key="show/" + live.media_key)["Body"].read()
+        assert hashlib.sha256(body).hexdigest() == live.sha256
+
+
+def test_refuses_a_non_empty_target_without_manifest(workspace):
+    (workspace / "public").mkdir()
+    (workspace / "public/old-episode.mp3").write_bytes(b"x")
+    with pytest.raises(PublishError, match="no manifest.json"):
+        do_release(workspace)
+    assert not (workspace / "public/feed.xml").exists()
+
+
+def test_lock_refuses_a_running_publish_and_takes_over_a_stale_one(workspace):
+    show = load_show(workspace)
+    target = open_target(show.publish.target, show.publish, root=show.root)
+    with PublishLock(target, NOW, dry_run=False):
+        with pytest.raises(PublishError, match="another publish is running"):
+            do_release(workspace)
+    assert target.get(LOCK_KEY) is None
+    stale = {"owner": "ci@runner (pid 7)", "since": (NOW - dt.timedelta(hours=2)).isoformat()}
+    target.put_bytes(LOCK_KEY, json.dumps(stale).encode())
+    plan = do_release(workspace)
+    assert any("stale lock from ci@runner" in note for note in plan.notes)
+    assert target.get(LOCK_KEY) is None
+
+
+def test_secrets_never_reach_files(workspace, s3):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    do_release(workspace)
+    files = [p for p in workspace.rglob("*") if p.is_file()]
+    bodies = [s3.client.get_object(Bucket=s3.bucket, Key=k)["Body"].read() for k in s3.objects()]
+    for data in [p.read_bytes() for p in files] + bodies:
+        assert FAKE_SECRET.encode() not in data and FAKE_KEY_ID.encode() not in data
+
+
+def test_local_feed_and_states_from_the_local_manifest(workspace, monkeypatch):
+    import podcast_pipe.publish as publish
+
+    records = {ep.slug: rec for ep, rec in fake_build(workspace)}
+    show = load_show(workspace)
+    episodes = load_episodes(show).ready(NOW)
+    monkeypatch.setattr(publish, "read_record", lambda show, slug: records.get(slug), raising=False)
+    assert publish_states(show, episodes) == {"izmir": "built", "baku": "built"}
+    do_release(workspace)
+    published = (workspace / "feed/feed.xml").read_bytes()
+    (workspace / "feed/feed.xml").unlink()
+    write_feed(show, episodes, NOW)
+    assert (workspace / "feed/feed.xml").read_bytes() == published
+    assert publish_states(show, episodes) == {"izmir": "published", "baku": "published"}
+    records["izmir"] = dataclasses.replace(records["izmir"], sha256="0" * 64)
+    assert publish_states(show, episodes)["izmir"] == "changed since publish"
