@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -10,7 +13,9 @@ import pytest
 from podcast_pipe.check import check_workspace
 from podcast_pipe.config import Owner, PublishSettings, load_show
 from podcast_pipe.errors import Problems
-from podcast_pipe.lint import lint_show
+from podcast_pipe.feed import render_feed
+from podcast_pipe.lint import lint_enclosure_hosts, lint_show
+from podcast_pipe.manifest import LiveEpisode
 
 
 @pytest.fixture
@@ -171,3 +176,102 @@ def test_check_runs_the_feed_lint(cover: Path, tmp_path: Path) -> None:
     (tmp_path / "episodes").mkdir()
     checked = check_workspace(tmp_path)
     assert kinds(checked.problems) == [("error", "show.categories")]
+
+
+class MediaServer(ThreadingHTTPServer):
+    ranges = True  # whether it answers a Range request with 206
+
+
+class MediaHandler(BaseHTTPRequestHandler):
+    """Serves one MP3 at /episodes/a.mp3; byte ranges only if the server says so."""
+
+    body = b"ID3" + bytes(1000)
+
+    def do_HEAD(self) -> None:
+        self.reply(with_body=False)
+
+    def do_GET(self) -> None:
+        self.reply(with_body=True)
+
+    server: MediaServer
+
+    def reply(self, with_body: bool) -> None:
+        if self.path != "/episodes/a.mp3":
+            self.send_error(404)
+            return
+        wanted = self.headers.get("Range")
+        body = self.body
+        if wanted and self.server.ranges:
+            body = body[:2]
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes 0-1/{len(self.body)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if with_body:
+            self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def media_host() -> Iterator[Callable[[bool], str]]:
+    """Start a media server on 127.0.0.1: media_host(ranges) → its base URL."""
+    servers: list[MediaServer] = []
+
+    def start(ranges: bool) -> str:
+        server = MediaServer(("127.0.0.1", 0), MediaHandler)
+        server.ranges = ranges
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def published_feed(make_show: Callable, make_episode: Callable, base_url: str, key: str) -> Path:
+    """feed/feed.xml of a one-episode show whose media is at base_url + key."""
+    show = make_show(publish=PublishSettings(base_url=base_url))
+    episode = make_episode("a")
+    live = LiveEpisode("g", "a", key, 1003, "0" * 64, 1.0, "0" * 64, "2026-01-12T13:03:00Z")
+    show.feed_dir.mkdir(parents=True, exist_ok=True)
+    show.feed_path.write_bytes(render_feed(show, [(episode, live)]))
+    return show.feed_path
+
+
+@pytest.mark.parametrize(
+    ("ranges", "key", "expected"),
+    [
+        (True, "episodes/a.mp3", None),
+        (False, "episodes/a.mp3", "answered 200 to a range request, not 206"),
+        (True, "episodes/gone.mp3", "answered 404 to HEAD, not 200"),
+    ],
+)
+def test_enclosure_host_must_answer_range_requests(
+    media_host: Callable, make_show: Callable, make_episode: Callable, ranges: bool, key: str,
+    expected: str | None,
+) -> None:  # fmt: skip
+    feed = published_feed(make_show, make_episode, media_host(ranges), key)
+    problems = lint_enclosure_hosts(feed, timeout_s=5)
+    if expected is None:
+        assert found(problems) == []
+    else:
+        [(kind, field, text)] = found(problems)
+        assert (kind, field) == ("error", "enclosure") and expected in text
+
+
+def test_unreachable_host_and_missing_feed(
+    make_show: Callable, make_episode: Callable, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    feed = published_feed(make_show, make_episode, f"http://127.0.0.1:{port}/", "episodes/a.mp3")
+    [(kind, _, text)] = found(lint_enclosure_hosts(feed, timeout_s=5))
+    assert kind == "error" and "cannot be reached" in text
+    assert kinds(lint_enclosure_hosts(tmp_path / "nope.xml")) == [("warning", None)]

@@ -6,9 +6,14 @@ description over 4000 bytes, clashing episode numbers); warnings are worth fixin
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections import defaultdict
 from collections.abc import Callable
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from lxml import etree
 
 from .artwork import report_cover
 from .categories import category_problem
@@ -130,3 +135,57 @@ def _lint_numbers(episodes: list[Episode], problems: Problems) -> None:
                     hint="give each episode its own number",
                 )
             )
+
+
+def lint_enclosure_hosts(feed_path: Path, *, timeout_s: float = 10.0) -> Problems:
+    """Online check: one enclosure per host in the feed must answer HEAD and byte ranges.
+
+    Apple refuses media whose server answers a Range request with 200 instead of 206.
+    """
+    problems = Problems()
+    try:
+        root = etree.fromstring(feed_path.read_bytes())
+    except (OSError, etree.XMLSyntaxError):
+        problems.warn(
+            FeedError(
+                "no readable feed to check",
+                path=feed_path,
+                hint="run `podcast-pipe publish` (or `feed`) first",
+            )
+        )
+        return problems
+    first_per_host: dict[str, str] = {}
+    for enclosure in root.iter("enclosure"):
+        url = enclosure.get("url", "")
+        first_per_host.setdefault(urlsplit(url).netloc, url)
+    for url in first_per_host.values():
+        message = _range_problem(url, timeout_s)
+        if message:
+            problems.error(
+                FeedError(
+                    message,
+                    path=feed_path,
+                    field="enclosure",
+                    hint="serve media from a host that answers HEAD and Range requests",
+                )
+            )
+    return problems
+
+
+def _range_problem(url: str, timeout_s: float) -> str | None:
+    """Why ``url`` fails Apple's hosting rules (HEAD 200, ``Range: bytes=0-1`` 206), or None."""
+    if not url.startswith(("http://", "https://")):
+        return f"{url} is not an http(s) URL"
+    for method, headers, expected in (("HEAD", {}, 200), ("GET", {"Range": "bytes=0-1"}, 206)):
+        request = urllib.request.Request(url, method=method, headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=timeout_s) as response:
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (urllib.error.URLError, OSError) as exc:
+            return f"{url} cannot be reached: {getattr(exc, 'reason', exc)}"
+        if status != expected:
+            what = "a range request" if headers else "HEAD"
+            return f"{url} answered {status} to {what}, not {expected}"
+    return None
