@@ -198,7 +198,7 @@ def fault_proxy(s3: S3Env, monkeypatch: pytest.MonkeyPatch) -> Iterator[FaultPro
     proxy = FaultProxy(upstream=s3.endpoint)
     server = ThreadingHTTPServer(("127.0.0.1", 0), _proxy_handler(proxy))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     proxy.url = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.url)
