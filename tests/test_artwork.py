@@ -105,6 +105,15 @@ def test_alpha_png_is_flattened_onto_white(make_image) -> None:
     assert min(embedded.getpixel((10, 10))) > 250
 
 
+def test_rgb_png_with_a_transparent_colour_is_flattened(tmp_path: Path) -> None:
+    cover = tmp_path / "keyed.png"
+    Image.new("RGB", (1400, 1400), "black").save(cover, transparency=(0, 0, 0))
+    [warning] = check_cover(cover, what="show cover")
+    assert "is RGB with transparency" in str(warning)
+    data, _ = publishable_image(cover)
+    assert decode(data).getpixel((0, 0)) == (255, 255, 255)
+
+
 def test_palette_png_is_converted(make_image) -> None:
     cover = make_image("cover.png", 1400, mode="P", color=3)
     [warning] = check_cover(cover, what="show cover")
@@ -113,16 +122,25 @@ def test_palette_png_is_converted(make_image) -> None:
     assert decode(data).mode == "RGB"
 
 
-def test_embedded_copy_is_small_rgb_baseline_jpeg(tmp_path: Path) -> None:
-    # Noise is the worst case for JPEG: it forces lower quality, then a smaller size.
+@pytest.mark.parametrize("max_px", [1400, 2400])
+def test_embedded_copy_is_small_rgb_baseline_jpeg(tmp_path: Path, max_px: int) -> None:
+    # Noise is the worst case for JPEG: it forces lower quality, at 2400 px a smaller size too.
     cover = tmp_path / "noise.png"
     Image.frombytes("RGB", (3000, 3000), os.urandom(3000 * 3000 * 3)).save(cover)
-    data = embedded_cover(cover)
+    data = embedded_cover(cover, max_px=max_px)
     image = decode(data)
     assert len(data) <= EMBED_MAX_BYTES
     assert image.format == "JPEG" and image.mode == "RGB"
-    assert image.width == image.height <= 1400
+    assert image.width == image.height <= max_px
     assert not image.info.get("progressive")
+
+
+def test_detailed_art_loses_quality_before_size(tmp_path: Path) -> None:
+    cover = tmp_path / "detailed.png"
+    noise = Image.frombytes("RGB", (350, 350), os.urandom(350 * 350 * 3))
+    noise.resize((1400, 1400), Image.Resampling.BICUBIC).save(cover)  # ~900 KB at quality 90
+    data = embedded_cover(cover)
+    assert len(data) <= EMBED_MAX_BYTES and decode(data).size == (1400, 1400)
 
 
 def test_embedded_copy_of_plain_art_keeps_1400_px(make_image) -> None:
