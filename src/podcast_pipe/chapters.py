@@ -14,8 +14,6 @@ from .episodes import Chapter, Episode
 from .errors import EpisodeError
 
 JSON_VERSION = "1.2.0"
-# Served with this type (Podcasting 2.0 chapters spec).
-JSON_MEDIA_TYPE = "application/json+chapters"
 
 
 @dataclass(frozen=True)
