@@ -17,6 +17,8 @@ from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
+from .publish import publish_show, write_feed
+from .serve import make_server, preview_dir
 from .status import status_rows
 from .tags import read_tags, tag_report
 
@@ -181,6 +183,89 @@ def tags(file: Path) -> None:
       podcast-pipe tags build/izmir-ile-baku.mp3
     """
     click.echo(tag_report(read_tags(file)))
+
+
+@cli.command()
+@pass_context
+@user_errors
+def feed(ctx: Context) -> None:
+    """Regenerate feed/feed.xml locally; nothing is uploaded.
+
+    Built from the metadata, the build records and feed/manifest.json (the copy of what is
+    live, kept by `publish`): published episodes keep their GUIDs and URLs, built ones get
+    the URLs they will have once published.
+    """
+    show = ctx.show
+    now = dt.datetime.now(dt.UTC)
+    path = write_feed(show, load_episodes(show).ready(now), now)
+    click.echo(f"wrote {display_path(path)}")
+
+
+@cli.command()
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the plan (objects, bytes, what the feed gains or loses) and change nothing.",
+)
+@click.option(
+    "--allow-removal",
+    is_flag=True,
+    help="Let live episodes that are gone here (deleted, or now drafts) leave the feed.",
+)
+@pass_context
+@user_errors
+def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
+    """check → build → upload new media and sidecars → feed.xml last → manifest.json.
+
+    Nothing changed: nothing is uploaded. A publish that fails leaves the previous feed
+    live; run it again to resume. The target is `[publish] target` in podcast.toml.
+
+    \b
+    Examples:
+      podcast-pipe publish --dry-run
+      AWS_PROFILE=podcast podcast-pipe publish
+    """
+    show = ctx.show
+    plan = publish_show(
+        show, dry_run=dry_run, allow_removal=allow_removal, progress=sys.stderr.isatty()
+    )
+    for note in plan.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+    for line in plan.describe():
+        click.echo(line)
+    if dry_run:
+        click.echo("dry run: nothing was changed")
+    elif not plan.up_to_date:
+        click.echo(f"published: {show.publish.feed_url}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@pass_context
+@user_errors
+def serve(ctx: Context, host: str, port: int) -> None:
+    """Preview the file:// target over HTTP (HEAD, Range requests) for a real podcast app.
+
+    The feed's URLs come from base_url (default http://127.0.0.1:8000/). For a phone on the
+    LAN: set base_url = "http://<this computer's LAN address>:8000/", publish, and run
+    `podcast-pipe serve --host 0.0.0.0`.
+    """
+    show = ctx.show
+    server = make_server(preview_dir(show), host, port)
+    here = f"http://{host}:{server.server_address[1]}/"
+    click.echo(f"serving {here}feed.xml (Ctrl-C stops)")
+    if show.publish.base_url != here:
+        click.secho(
+            f"note: the feed's URLs point at {show.publish.base_url} (base_url in podcast.toml)",
+            fg="yellow",
+        )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
 
 
 def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:

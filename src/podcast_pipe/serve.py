@@ -12,7 +12,9 @@ from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from .storage import cache_control, content_type
+from .config import Show
+from .errors import ConfigError, PodcastError
+from .storage import cache_control, content_type, target_dir
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 1 << 16
@@ -101,6 +103,29 @@ def _copy(source, sink, length: int) -> None:
 def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A threaded server over ``directory`` (port 0 picks a free one); call serve_forever()."""
     handler = partial(PreviewHandler, directory=str(directory.resolve()))
-    server = ThreadingHTTPServer((host, port), handler)
+    try:
+        server = ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        raise PodcastError(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="pick another port with --port (and set base_url to match)",
+        ) from None
     server.daemon_threads = True
     return server
+
+
+def preview_dir(show: Show) -> Path:
+    """The folder of the show's ``file://`` target, once something is published there."""
+    if not show.publish.target.startswith("file://"):
+        raise ConfigError(
+            f"serve previews a file:// target, not {show.publish.target}",
+            path=show.config_path,
+            field="publish.target",
+            hint='publish to "file://public" for a local preview',
+        )
+    directory = target_dir(show.publish.target, show.root)
+    if not (directory / "feed.xml").is_file():
+        raise PodcastError(
+            "nothing published here yet", path=directory, hint="run `podcast-pipe publish` first"
+        )
+    return directory
