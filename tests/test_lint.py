@@ -9,8 +9,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from podcast_pipe.check import check_workspace
+from podcast_pipe.cli import cli
 from podcast_pipe.config import Owner, PublishSettings, load_show
 from podcast_pipe.errors import Problems
 from podcast_pipe.feed import render_feed
@@ -275,3 +277,16 @@ def test_unreachable_host_and_missing_feed(
     [(kind, _, text)] = found(lint_enclosure_hosts(feed, timeout_s=5))
     assert kind == "error" and "cannot be reached" in text
     assert kinds(lint_enclosure_hosts(tmp_path / "nope.xml")) == [("warning", None)]
+
+
+def test_check_online_reports_the_media_host(
+    cover: Path, media_host: Callable, make_show: Callable, make_episode: Callable, tmp_path: Path
+) -> None:
+    write_toml(tmp_path, 'categories = ["History"]', "explicit = false")
+    (tmp_path / "episodes").mkdir()
+    published_feed(make_show, make_episode, media_host(False), "episodes/a.mp3")
+    offline = CliRunner().invoke(cli, ["-C", str(tmp_path), "check"])
+    assert offline.exit_code == 0, offline.output
+    online = CliRunner().invoke(cli, ["-C", str(tmp_path), "check", "--online"])
+    assert online.exit_code == 1
+    assert "answered 200 to a range request" in online.output

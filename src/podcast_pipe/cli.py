@@ -17,6 +17,7 @@ from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
+from .lint import lint_enclosure_hosts
 from .publish import publish_show, write_feed
 from .serve import make_server, preview_dir
 from .status import status_rows
@@ -142,15 +143,22 @@ def new(ctx: Context, title: str, audio: Path | None, date: Any, draft: bool) ->
 
 
 @cli.command()
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also ask the media host of feed/feed.xml for HEAD and Range answers (Apple needs both).",
+)
 @pass_context
 @user_errors
-def check(ctx: Context) -> None:
+def check(ctx: Context, online: bool) -> None:
     """Validate podcast.toml and every episode; list every problem at once.
 
     Exits 1 if there is any error; warnings (such as audio waiting for a
     metadata file) are shown but do not fail.
     """
     checked = check_workspace(ctx.root)
+    if online and checked.show:
+        checked.problems.extend(lint_enclosure_hosts(checked.show.feed_path))
     for warning in checked.problems.warnings:
         click.secho(f"warning: {warning}", fg="yellow")
     for error in checked.problems.errors:
