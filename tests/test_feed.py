@@ -318,3 +318,12 @@ def test_show_notes_images_become_links_and_text_keeps_urls() -> None:
     html = notes_html("![Kapak](https://example.org/k.jpg)")
     assert html == '<p><a href="https://example.org/k.jpg">Kapak</a></p>'
     assert notes_text("Yaz: <ayse@example.org>") == "Yaz: ayse@example.org"
+
+
+def test_notes_that_contain_a_cdata_terminator_still_parse(
+    make_show: Callable, make_episode: Callable
+) -> None:
+    episode = make_episode(notes="Dizi: x[y[0]]> z ve `a[b[0]]>c`")
+    feed = render_feed(make_show(), [(episode, live(episode))])
+    html = xml(feed).findtext("channel/item/content:encoded", namespaces=NS)
+    assert html == "<p>Dizi: x[y[0]]&gt; z ve <code>a[b[0]]&gt;c</code></p>"

@@ -144,8 +144,8 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
     entry.description(truncate_bytes(text, DESCRIPTION_MAX_BYTES))
     if episode.notes:
         html = notes_html(episode.notes)
-        # CDATA keeps the HTML readable in the file; it cannot hold its own terminator.
-        entry.content(html, type="CDATA" if "]]>" not in html else None)
+        # CDATA keeps the HTML readable; lxml writes ">" as "&gt;", so "]]>" never occurs in it.
+        entry.content(html, type="CDATA")
     itunes = entry.podcast
     itunes.itunes_duration(str(round(live.duration_s)))
     itunes.itunes_episode_type(episode.type)
