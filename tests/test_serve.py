@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,28 @@ def test_parse_range():
     assert parse_range("bytes=10-", 10) is False
     assert parse_range("bytes=4-2", 10) is False
     assert parse_range("bytes=0-1,4-5", 10) is None  # several ranges: the whole file
+
+
+def test_serve_command_explains_what_it_needs(tmp_path):
+    from click.testing import CliRunner
+
+    from podcast_pipe.cli import cli
+
+    (tmp_path / "podcast.toml").write_text(
+        '[show]\ntitle = "T"\ndescription = "D"\nauthor = "A"\nlanguage = "tr"\n'
+    )
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert "nothing published here yet" in result.output and "podcast-pipe publish" in result.output
+    with (tmp_path / "podcast.toml").open("a") as toml:
+        toml.write('[publish]\ntarget = "s3://bucket/show"\nbase_url = "https://x.example/"\n')
+    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "serve"])
+    assert result.exit_code == 1 and "file://" in result.output
+
+
+def test_busy_port_is_a_user_error(served):
+    from podcast_pipe.errors import PodcastError
+
+    port, _ = served
+    with pytest.raises(PodcastError, match=f"cannot listen on 127.0.0.1:{port}"):
+        make_server(Path("."), port=port)
