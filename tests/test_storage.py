@@ -166,3 +166,19 @@ def test_open_target_rejects_unknown_schemes(tmp_path: Path):
         open_target("ftp://host/dir", SETTINGS)
     with pytest.raises(ConfigError):
         open_target("s3://", SETTINGS)
+
+
+def test_s3_acl_only_when_configured(s3, make_mp3):
+    all_users = "http://acs.amazonaws.com/groups/global/AllUsers"
+
+    def public(key: str) -> bool:
+        grants = s3.client.get_object_acl(Bucket=s3.bucket, Key=key)["Grants"]
+        return any(g["Grantee"].get("URI") == all_users for g in grants)
+
+    s3_target(s3, prefix="private").put_file("episodes/a-1234abcd.mp3", make_mp3())
+    s3_target(s3, prefix="public", acl="public-read").put_file(
+        "episodes/a-1234abcd.mp3", make_mp3()
+    )
+    s3_target(s3, prefix="public", acl="public-read").put_bytes("feed.xml", b"<rss/>")
+    assert not public("private/episodes/a-1234abcd.mp3")
+    assert public("public/episodes/a-1234abcd.mp3") and public("public/feed.xml")
