@@ -1,0 +1,182 @@
+"""Decode any audio ffmpeg reads, and describe the programme to master (intro + episode + outro).
+
+Probing parses ``ffmpeg -i`` (never ffprobe). The programme is an ffmpeg filter graph, so a
+three-hour episode streams through it in small buffers; intro and outro are crossfaded in the
+same graph instead of being loaded into memory.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import AudioError
+from ..ffmpeg import FFmpeg
+
+_STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
+_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
+_SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
+PROBE_TIMEOUT_S = 60
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    """What ffmpeg says about a file's first audio stream."""
+
+    path: Path
+    codec: str
+    sample_rate: int
+    channels: int
+    duration_s: float | None  # from the container; exact only after decoding
+
+
+def _channel_count(layout: str) -> int:
+    layout = layout.strip()
+    if layout == "mono":
+        return 1
+    if layout == "stereo":
+        return 2
+    match = re.match(r"(\d+) channels", layout)
+    # Named surround layouts (5.1, quad, …) only matter as "more than two": they get downmixed.
+    return int(match.group(1)) if match else 3
+
+
+def probe(path: Path, *, exe: str | None = None) -> SourceInfo:
+    """Codec, rate, channels and container duration of ``path``; AudioError if not audio."""
+    if not path.is_file():
+        raise AudioError("audio file not found", path=path, hint="check the file name")
+    if path.stat().st_size == 0:
+        raise AudioError("the audio file is empty (0 bytes)", path=path, hint="copy it again")
+    process = FFmpeg(["-i", path], subject=path, exe=exe)
+    text = process.wait(PROBE_TIMEOUT_S, check=False)
+    match = _STREAM.search(text)
+    if not match:
+        reason = process.reason() if "Error opening input" in text else "no audio stream in it"
+        raise AudioError(
+            f"cannot read it as audio: {reason}",
+            path=path,
+            hint="export it again as WAV, FLAC or MP3",
+        )
+    duration = _DURATION.search(text)
+    seconds = None
+    if duration:
+        h, m, s = duration.groups()
+        seconds = int(h) * 3600 + int(m) * 60 + float(s)
+    codec, rate, layout = match.groups()
+    return SourceInfo(path, codec, int(rate), _channel_count(layout), seconds)
+
+
+def convert(channels_in: int, layout: str) -> str:
+    """Filters turning ``channels_in`` channels into ``layout`` (mono or stereo).
+
+    Stereo to mono is the plain average of both channels, so identical (dual-mono) channels
+    come out unchanged, bit for bit.
+    """
+    if layout == "mono":
+        if channels_in == 1:
+            return "anull"
+        if channels_in == 2:
+            return "pan=mono|c0=0.5*c0+0.5*c1"
+        return "aformat=channel_layouts=mono"
+    if channels_in == 1:
+        return "pan=stereo|c0=c0|c1=c0"
+    if channels_in == 2:
+        return "pan=stereo|c0=c0|c1=c1"
+    return "aformat=channel_layouts=stereo"
+
+
+@dataclass(frozen=True)
+class Program:
+    """The audio to master: the episode, with an optional intro and outro crossfaded around it."""
+
+    main: SourceInfo
+    intro: SourceInfo | None = None
+    outro: SourceInfo | None = None
+    intro_s: float = 0.0  # decoded length of the intro
+    crossfade_s: float = 0.5
+    trim: tuple[float, float | None] = (0.0, None)  # part of the episode kept (start, end)
+    parts: tuple[SourceInfo, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = tuple(p for p in (self.intro, self.main, self.outro) if p is not None)
+        object.__setattr__(self, "parts", parts)
+
+    @property
+    def offset_s(self) -> float:
+        """Where the episode's own second 0 lands in the output (the chapter offset)."""
+        offset = self.intro_s - self.crossfade_s if self.intro else 0.0
+        return max(0.0, offset) - self.trim[0]
+
+    def inputs(self) -> list[str]:
+        """ffmpeg input arguments, one ``-i`` per part."""
+        return [arg for part in self.parts for arg in ("-i", str(part.path))]
+
+    def graph(self, layout: str, sample_rate: int, out: str = "prog") -> str:
+        """A filter graph turning the inputs into one float stream labelled ``[out]``."""
+        chains = []
+        single = len(self.parts) == 1
+        for n, part in enumerate(self.parts):
+            filters = [convert(part.channels, layout), f"aresample={sample_rate}"]
+            if part is self.main and self.trim != (0.0, None):
+                start, end = self.trim
+                filters.insert(0, f"atrim=start={start:.3f}" + (f":end={end:.3f}" if end else ""))
+                filters.insert(1, "asetpts=PTS-STARTPTS")
+            filters.append("aformat=sample_fmts=flt")
+            chains.append(f"[{n}:a:0]{','.join(filters)}[{out if single else f'p{n}'}]")
+        label = "p0"
+        fade = f"d={self.crossfade_s:.3f}:c1=tri:c2=tri"
+        for n in range(1, len(self.parts)):
+            following = f"x{n}" if n < len(self.parts) - 1 else out
+            if self.crossfade_s > 0:
+                chains.append(f"[{label}][p{n}]acrossfade={fade}[{following}]")
+            else:
+                chains.append(f"[{label}][p{n}]concat=n=2:v=0:a=1[{following}]")
+            label = following
+        return ";".join(chains)
+
+
+def decoded_seconds(path: Path, *, exe: str | None = None) -> float:
+    """The exact decoded length of a (short) clip such as an intro."""
+    process = FFmpeg(["-i", path, "-map", "0:a:0", "-f", "null", "-"], subject=path, exe=exe)
+    process.wait(PROBE_TIMEOUT_S)
+    return process.last_time
+
+
+def speech_bounds(
+    path: Path, threshold_db: float, padding_s: float, *, exe: str | None = None
+) -> tuple[float, float | None]:
+    """Start and end of the audio once leading/trailing silence is cut (keeping padding)."""
+    args = ["-i", path, "-map", "0:a:0", "-af", f"silencedetect=n={threshold_db}dB:d={padding_s}"]
+    process = FFmpeg([*args, "-f", "null", "-"], subject=path, exe=exe)
+    found = _SILENCE.findall(process.wait())
+    duration = process.last_time
+    # Pairs of (silence start, silence end); ffmpeg < 6 omits the end of a trailing silence.
+    silences: list[tuple[float, float]] = []
+    for kind, value in found:
+        if kind == "start":
+            silences.append((float(value), duration))
+        elif silences:
+            silences[-1] = (silences[-1][0], float(value))
+    start, end = 0.0, None
+    if silences and silences[0][0] <= 0.01:
+        start = max(0.0, silences[0][1] - padding_s)
+    if silences and silences[-1][1] >= duration - 0.05 and silences[-1][0] > start:
+        end = min(duration, silences[-1][0] + padding_s)
+    return start, end
+
+
+def read_pcm(process: FFmpeg, channels: int, frames: int) -> Iterator[np.ndarray]:
+    """Yield float32 blocks of shape (frames, channels) from an ffmpeg writing f32le to stdout."""
+    stream = process.process.stdout
+    assert stream is not None
+    size = frames * channels * 4
+    while True:
+        data = stream.read(size)
+        if not data:
+            return
+        usable = len(data) - len(data) % (channels * 4)
+        yield np.frombuffer(data[:usable], dtype="<f4").reshape(-1, channels)
