@@ -318,6 +318,9 @@ def test_show_notes_images_become_links_and_text_keeps_urls() -> None:
     html = notes_html("![Kapak](https://example.org/k.jpg)")
     assert html == '<p><a href="https://example.org/k.jpg">Kapak</a></p>'
     assert notes_text("Yaz: <ayse@example.org>") == "Yaz: ayse@example.org"
+    assert notes_text("[site.org](https://site.org/) [Site](https://site.org/)") == (
+        "site.org Site (https://site.org/)"
+    )
 
 
 def test_notes_that_contain_a_cdata_terminator_still_parse(

@@ -7,6 +7,7 @@ publish can skip an unchanged feed (QUIRKS: feedgen stamps lastBuildDate with "n
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -211,7 +212,9 @@ def notes_text(notes: str) -> str:
     root = lxml_html.fragment_fromstring(html, create_parent="div")
     for link in root.iter("a"):
         href = link.get("href")
-        if href and href.removeprefix("mailto:") != link.text_content().strip():
+        # A link whose text already is its address (autolinks, bare domains) is not repeated.
+        bare = re.sub(r"^(mailto:|https?://)", "", href or "").rstrip("/")
+        if href and bare != link.text_content().strip().rstrip("/"):
             link.tail = f" ({href}){link.tail or ''}"
     for item in root.iter("li"):
         item.text = "• " + (item.text or "").lstrip()
