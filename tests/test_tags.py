@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from mutagen.id3 import ID3, CTOCFlags, Encoding
+from mutagen.id3 import APIC, ID3, CTOCFlags, Encoding
 from mutagen.mp3 import MP3
 from PIL import Image
 
@@ -208,6 +208,15 @@ def test_read_tags_covers_the_whole_table(make_mp3, show, episode) -> None:
     ]
 
 
+def test_read_tags_reports_a_foreign_unreadable_picture(make_mp3) -> None:
+    mp3 = make_mp3(seconds=1)
+    tags = ID3(mp3)
+    tags.add(APIC(mime="image/png", type=0, data=b"not a picture"))
+    tags.save(mp3)
+    cover = read_tags(mp3)["cover"]
+    assert (cover["type"], cover["format"], cover["bytes"]) == (0, "unreadable", 13)
+
+
 def test_read_tags_refuses_what_is_not_an_mp3(tmp_path: Path) -> None:
     bogus = tmp_path / "notes.mp3"
     bogus.write_text("not audio")
@@ -218,7 +227,7 @@ def test_read_tags_refuses_what_is_not_an_mp3(tmp_path: Path) -> None:
 def test_tags_command_shows_what_the_file_carries(make_mp3, show, episode, tmp_path) -> None:
     mp3 = make_mp3(seconds=3)
     tag(mp3, show, episode)
-    result = CliRunner().invoke(cli, ["-C", str(tmp_path), "tags", str(mp3)])
+    result = CliRunner().invoke(cli, ["tags", str(mp3)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("ID3 v2.3, 0:00:03.")

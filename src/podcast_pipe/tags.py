@@ -286,14 +286,13 @@ def _read_cover(tags: ID3) -> dict[str, Any] | None:
 
 
 def _image_info(data: bytes) -> dict[str, Any]:
-    with Image.open(io.BytesIO(data)) as image:
-        return {
-            "format": image.format,
-            "width": image.width,
-            "height": image.height,
-            "mode": image.mode,
-            "bytes": len(data),
-        }
+    """Format, size and colour mode of an embedded picture (other tools may embed junk)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            size, fmt, mode = image.size, image.format, image.mode
+    except (OSError, ValueError):
+        size, fmt, mode = (0, 0), "unreadable", "-"
+    return {"format": fmt, "width": size[0], "height": size[1], "mode": mode, "bytes": len(data)}
 
 
 def _read_chapters(tags: ID3) -> list[dict[str, Any]]:
