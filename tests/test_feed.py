@@ -321,6 +321,8 @@ def test_show_notes_images_become_links_and_text_keeps_urls() -> None:
     assert notes_text("[site.org](https://site.org/) [Site](https://site.org/)") == (
         "site.org Site (https://site.org/)"
     )
+    assert notes_text("- bir\n\n- iki") == "• bir\n• iki"
+    assert notes_text("1. bir\n2. iki") == "1. bir\n2. iki"
 
 
 def test_notes_that_contain_a_cdata_terminator_still_parse(

@@ -216,8 +216,12 @@ def notes_text(notes: str) -> str:
         bare = re.sub(r"^(mailto:|https?://)", "", href or "").rstrip("/")
         if href and bare != link.text_content().strip().rstrip("/"):
             link.tail = f" ({href}){link.tail or ''}"
-    for item in root.iter("li"):
-        item.text = "• " + (item.text or "").lstrip()
+    for listing in root.iter("ul", "ol"):
+        for n, item in enumerate(listing.findall("li"), 1):
+            marker = f"{n}." if listing.tag == "ol" else "•"
+            # A loose list wraps each item in <p>: the marker goes before that paragraph's text.
+            first = item[0] if len(item) and not (item.text or "").strip() else item
+            first.text = f"{marker} " + (first.text or "").lstrip()
     blocks = []
     for child in root:
         lines = (line.strip() for line in child.text_content().splitlines())
