@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 import sys
 from collections.abc import Callable
 from dataclasses import astuple
@@ -191,6 +192,65 @@ def tags(file: Path) -> None:
       podcast-pipe tags build/izmir-ile-baku.mp3
     """
     click.echo(tag_report(read_tags(file)))
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), help="Episodes built at once (default: cores)."
+)
+@click.option("--force", is_flag=True, help="Master again even if nothing changed.")
+@pass_context
+@user_errors
+def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -> None:
+    """Master each episode's audio into build/<slug>.mp3 (only what changed).
+
+    One linear gain to [audio] loudness, a true-peak limiter under [audio] true_peak, CBR MP3,
+    tags and chapters. The table and build/report.json show what was done.
+
+    \b
+    Examples:
+      podcast-pipe build
+      podcast-pipe build izmir-ile-baku --force
+    """
+    from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
+
+    show = ctx.show
+    episodes = select_episodes(load_episodes(show), slugs)
+    records = build_episodes(show, episodes, jobs=jobs, force=force, progress=True)
+    click.echo(format_table(REPORT_HEADER, report_rows(records)))
+    actions = [r.action for r in records]
+    counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date")}
+    click.echo(", ".join(f"{n} {action}" for action, n in counts.items()))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@user_errors
+def loudness(files: tuple[Path, ...], as_json: bool) -> None:
+    """Measure files as ffmpeg's ebur128 meter does (BS.1770-4 / EBU R128).
+
+    Integrated loudness (LUFS), loudness range (LU), true and sample peak (dBTP, dBFS) and
+    duration of any audio file ffmpeg can read.
+
+    \b
+    Example:
+      podcast-pipe loudness build/*.mp3
+    """
+    from .audio.meter import measure_file
+
+    results = [(path, measure_file(path)) for path in files]
+    if as_json:
+        data = [{"file": str(path), **value.to_dict()} for path, value in results]
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    header = ["file", "LUFS", "LRA", "dBTP", "dBFS", "duration"]
+    rows = [
+        (display_path(p), v.integrated, v.lra, v.true_peak, v.sample_peak, f"{v.duration_s:.2f} s")
+        for p, v in results
+    ]
+    click.echo(format_table(header, rows))
 
 
 @cli.command()

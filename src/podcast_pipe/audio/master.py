@@ -2,12 +2,14 @@
 
 Passes over the audio (QUIRKS.md has the timings behind this plan):
 
-1. decode + ``ebur128`` without peak metering (fast): integrated loudness for the gain, and, for
+1. decode + ``ebur128`` without true peak (fast): integrated loudness for the gain, and, for
    stereo input with ``channels = "auto"``, whether both channels are identical;
-2. decode (+ the full input meter on a side branch) → numpy gain and limiter → LAME, with the
+2. only if the gain takes peaks near the ceiling: rehearse gain + limiter into a fast meter
+   (no encode) and adjust the gain, since limiting lowers the loudness (secant steps);
+3. decode (+ the full input meter on a side branch) → numpy gain and limiter → LAME, with the
    encoded stream metered by ``ebur128=peak=true`` while it is written (see encode.py); the
    decoder, this process and the encoder run concurrently, on both cores;
-3. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is over
+4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is over
    the ceiling: correct the gain / lower the limiter ceiling and encode again.
 
 Channels: ``auto`` keeps mono as mono and stereo as stereo, but stereo whose two channels are
@@ -27,8 +29,10 @@ import re
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+import numpy as np
 
 from ..config import AudioSettings
 from ..errors import AudioError
@@ -36,7 +40,7 @@ from ..ffmpeg import FFmpeg
 from .decode import Program, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
-from .meter import EBUR128, EBUR128_FAST, Loudness, parse_summary, require_sound
+from .meter import EBUR128, EBUR128_FAST, Loudness, PcmMeter, parse_summary, require_sound
 
 MASTER_VERSION = 1  # bump when the same inputs would master differently
 PEAK_MARGIN_DB = 1.0  # the PCM is limited this far under the ceiling: LAME raises peaks
@@ -47,6 +51,9 @@ MAX_ENCODES = 3
 # pink noise 0.3 LU, speech about 0.4 LU; 320 kbps: none). Aiming that much higher first
 # saves most second encodes; the measurement of the MP3 still decides.
 LAME_LOSS_LU = 0.35
+LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
+REHEARSALS = 3
+REHEARSAL_GOAL_LU = 0.1
 CHUNK_FRAMES = 65536
 DUAL_MONO_DB = 10 * math.log10(2)  # identical stereo → mono reads this much lower (BS.1770)
 _MAX_VOLUME = re.compile(r"max_volume: (\S+) dB")
@@ -78,22 +85,30 @@ def master(
     report = on_progress or (lambda fraction: None)
     measured, channels = analyse(program, settings, exe=exe, on_progress=lambda f: report(0.1 * f))
     fmt = Mp3Format(channels, settings.sample_rate, settings.bitrate_for(channels))
-    gain_db = settings.loudness - measured + (LAME_LOSS_LU if fmt.bitrate_kbps <= 160 else 0.0)
+    lame_loss = LAME_LOSS_LU if fmt.bitrate_kbps <= 160 else 0.0
+    search = GainSearch(settings.loudness + lame_loss - measured.integrated)
     ceiling_db = settings.true_peak - PEAK_MARGIN_DB
+    # The limiter lowers loudness when it works; find the gain that makes up for it first.
+    if measured.sample_peak + search.gain_db > ceiling_db - LIMITER_LIKELY_DB:
+        for _ in range(REHEARSALS):
+            level = rehearse(program, fmt, search.gain_db, ceiling_db, exe=exe,
+                             on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
+            if abs(settings.loudness + lame_loss - level) <= REHEARSAL_GOAL_LU:
+                break
+            search.step(level, settings.loudness + lame_loss)
     temp = out.with_name(f".{out.name}.part")
     try:
         for attempt in range(1, MAX_ENCODES + 1):
             source, output, limiter = render(
-                program, fmt, gain_db, ceiling_db, temp, exe=exe,
-                on_progress=lambda f: report(0.1 + 0.9 * f),
+                program, fmt, search.gain_db, ceiling_db, temp, exe=exe,
+                on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
             miss = settings.loudness - output.integrated
             over = output.true_peak - settings.true_peak
-            if abs(miss) <= LOUDNESS_GOAL_LU and over <= 0:
+            if abs(miss) <= LOUDNESS_GOAL_LU and over <= 0 or attempt == MAX_ENCODES:
                 break
-            if attempt < MAX_ENCODES:
-                gain_db += miss
-                ceiling_db -= max(0.0, over + 0.2)
+            search.correct(miss)
+            ceiling_db -= max(0.0, over + 0.2)
         if abs(miss) > LOUDNESS_TOLERANCE_LU or over > 0:
             raise AudioError(
                 f"could not master to {settings.loudness} LUFS / {settings.true_peak} dBTP: the "
@@ -104,7 +119,31 @@ def master(
         os.replace(temp, out)
     finally:
         temp.unlink(missing_ok=True)
-    return MasterResult(source, output, round(gain_db, 2), limiter, fmt, attempt)
+    return MasterResult(source, output, round(search.gain_db, 2), limiter, fmt, attempt)
+
+
+class GainSearch:
+    """The gain for a target level when the limiter makes loudness grow slower than gain.
+
+    Secant steps on (gain, level) pairs; the slope is kept within [0.2, 1].
+    """
+
+    def __init__(self, gain_db: float) -> None:
+        self.gain_db = gain_db
+        self.slope = 1.0
+        self._last: tuple[float, float] | None = None
+
+    def step(self, level: float, target: float) -> None:
+        """Record the level reached at the current gain and move towards the target."""
+        if self._last and self._last[0] != self.gain_db:
+            slope = (level - self._last[1]) / (self.gain_db - self._last[0])
+            self.slope = min(1.0, max(0.2, slope))
+        self._last = (self.gain_db, level)
+        self.gain_db += (target - level) / self.slope
+
+    def correct(self, miss: float) -> None:
+        """Move by a miss measured elsewhere (on the MP3), with the slope learnt so far."""
+        self.gain_db += miss / self.slope
 
 
 def analyse(
@@ -113,8 +152,8 @@ def analyse(
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> tuple[float, int]:
-    """Pass 1: the programme's integrated loudness in the output layout, and that layout."""
+) -> tuple[Loudness, int]:
+    """Pass 1: the programme's loudness and sample peak in the output layout, and that layout."""
     channels_in = max(part.channels for part in program.parts)
     detect = settings.channels == "auto" and channels_in == 2
     if settings.channels == "auto":
@@ -138,11 +177,11 @@ def analyse(
     stderr = process.wait()
     loudness = parse_summary(stderr, process.last_time)
     require_sound(loudness, program.main.path)
-    integrated = loudness.integrated
     difference = _MAX_VOLUME.search(stderr)
     if detect and difference and float(difference.group(1)) <= -90:
-        channels, integrated = 1, integrated - DUAL_MONO_DB
-    return integrated, channels
+        channels = 1
+        loudness = replace(loudness, integrated=loudness.integrated - DUAL_MONO_DB)
+    return loudness, channels
 
 
 def render(
@@ -155,35 +194,87 @@ def render(
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> tuple[Loudness, Loudness, LimiterStats]:
-    """Pass 2: decode → gain → true-peak limiter → MP3 at ``out``, metering input and output."""
+    """Decode → gain → true-peak limiter → MP3 at ``out``; loudness of the input and the MP3."""
+    encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
+    source, output, stats = _stream(
+        program, fmt, gain_db, ceiling_db, encoder, exe=exe, on_progress=on_progress
+    )
+    assert source is not None
+    return source, output, stats
+
+
+def rehearse(
+    program: Program,
+    fmt: Mp3Format,
+    gain_db: float,
+    ceiling_db: float,
+    *,
+    exe: str | None = None,
+    on_progress: Progress | None = None,
+) -> float:
+    """Integrated loudness after gain and limiter, without encoding (a quarter of the cost)."""
+    meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
+    _, level, _ = _stream(
+        program,
+        fmt,
+        gain_db,
+        ceiling_db,
+        meter,
+        exe=exe,
+        on_progress=on_progress,
+        meter_input=False,
+    )
+    return level.integrated
+
+
+def _stream(
+    program: Program,
+    fmt: Mp3Format,
+    gain_db: float,
+    ceiling_db: float,
+    sink: Encoder | PcmMeter,
+    *,
+    exe: str | None,
+    on_progress: Progress | None,
+    meter_input: bool = True,
+) -> tuple[Loudness | None, Loudness, LimiterStats]:
+    """Pipe the decoded programme through gain and limiter into ``sink``, both cores busy.
+
+    Returns the loudness of the decoded input (from a side branch of the decoder, if
+    ``meter_input``), what the sink measured, and the limiter's figures.
+    """
     layout = "mono" if fmt.channels == 1 else "stereo"
-    graph = program.graph(layout, fmt.sample_rate) + f";[prog]asplit[pcm][m];[m]{EBUR128}[mo]"
-    pcm = ["-map", "[pcm]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    graph = program.graph(layout, fmt.sample_rate, out="pcm")
+    outputs = ["-map", "[pcm]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
+    if meter_input:
+        graph = program.graph(layout, fmt.sample_rate)
+        graph += f";[prog]asplit[pcm][m];[m]{EBUR128}[mo]"
+        outputs += ["-map", "[mo]", "-f", "null", "-"]
     decoder = FFmpeg(
-        [*program.inputs(), "-filter_complex", graph, *pcm, "-map", "[mo]", "-f", "null", "-"],
+        [*program.inputs(), "-filter_complex", graph, *outputs],
         subject=program.main.path,
         exe=exe,
         stdout=subprocess.PIPE,
         on_progress=_fraction(program, on_progress),
     )
-    encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
-    gain = 10 ** (gain_db / 20)
+    gain = np.float32(10 ** (gain_db / 20))
     frames = 0
     try:
-        with _Writer(encoder.stdin) as writer:
+        with _Writer(sink.stdin) as writer:
             for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
                 frames += len(block)
                 writer.put(limiter.process(block * gain))
             writer.put(limiter.flush())
-        source = parse_summary(decoder.wait(), frames / fmt.sample_rate)
-        output = encoder.finish(frames / fmt.sample_rate)
+        stderr = decoder.wait()
+        source = parse_summary(stderr, frames / fmt.sample_rate) if meter_input else None
+        output = sink.finish(frames / fmt.sample_rate)
     except BrokenPipeError:
-        encoder.encoder.wait()  # raises FFmpegError with the encoder's own reason
+        sink.finish(0.0)  # raises FFmpegError with the sink's own reason
         raise
     except BaseException:
         decoder.kill()
-        encoder.kill()
+        sink.kill()
         raise
     if frames == 0:
         raise AudioError(
