@@ -293,3 +293,25 @@ def make_episode(tmp_path: Path) -> Callable[..., Episode]:
         return Episode(**{**base, **fields})
 
     return make
+
+
+@pytest.fixture
+def make_audio(tmp_path: Path) -> Callable[..., Path]:
+    """Render an ffmpeg lavfi source to a file: make_audio(name, source, seconds, *options).
+
+    ``source`` is a lavfi graph (default: a 997 Hz sine at -18 dBFS; ``aevalsrc`` sets exact
+    levels and channels); ``options`` are extra output options; the extension picks the format.
+    """
+
+    def make(name: str = "tone.wav", source: str = "sine=f=997", seconds: float = 3.0,
+             *options: str) -> Path:  # fmt: skip
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i", source,
+            "-t", str(seconds), *options, str(path),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        return path
+
+    return make
