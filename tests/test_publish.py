@@ -17,7 +17,7 @@ import feedparser
 import pytest
 from PIL import Image
 
-from conftest import FAKE_KEY_ID, FAKE_SECRET
+from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
 from podcast_pipe.config import load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import PublishError, StorageError
@@ -344,3 +344,69 @@ def test_local_feed_and_states_from_the_local_manifest(workspace, monkeypatch):
     assert publish_states(show, episodes) == {"izmir": "published", "baku": "published"}
     records["izmir"] = dataclasses.replace(records["izmir"], sha256="0" * 64)
     assert publish_states(show, episodes)["izmir"] == "changed since publish"
+
+
+# --- end to end: the real build, through the command line -----------------------------------------
+
+
+def run(root: Path, *args: str):
+    from click.testing import CliRunner
+
+    from podcast_pipe.cli import cli
+
+    return CliRunner().invoke(cli, ["-C", str(root), *args])
+
+
+def test_publish_command_end_to_end_on_s3(workspace, s3, fault_proxy):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    result = run(workspace, "publish", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "feed gains: izmir" in result.output and "dry run: nothing was changed" in result.output
+    assert fault_proxy.mutating == [] and s3.objects() == {}
+    result = run(workspace, "publish")
+    assert result.exit_code == 0, result.output
+    assert "published: https://cdn.example.org/show/feed.xml" in result.output
+    built = load_show(workspace).build_dir
+    feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    for entry in feed_items(feed):  # the enclosures are the built, tagged MP3s, byte for byte
+        key = entry.enclosures[0].href.removeprefix("https://cdn.example.org/show/")
+        body = s3.client.get_object(Bucket=s3.bucket, Key="show/" + key)["Body"].read()
+        slug = key.removeprefix("episodes/").rsplit("-", 1)[0]
+        assert body == (built / f"{slug}.mp3").read_bytes()
+        assert len(body) == int(entry.enclosures[0].length)
+    fault_proxy.log.clear()
+    result = run(workspace, "publish")
+    assert result.exit_code == 0 and "up to date" in result.output
+    assert not [p for m, p in fault_proxy.mutating if LOCK_KEY not in p and "?delete" not in p]
+    result = run(workspace, "status")
+    assert result.output.count("published") == 2, result.output
+
+
+def test_storage_errors_through_the_command_are_one_line_without_secrets(
+    workspace, s3, fault_proxy
+):
+    write_show(workspace, f"s3://{s3.bucket}/show")
+    fault_proxy.broken = lambda method, path: True
+    fault_proxy.broken_reply = (
+        403,
+        s3_error("SignatureDoesNotMatch", f"{FAKE_KEY_ID}:{FAKE_SECRET}"),
+    )
+    result = run(workspace, "publish")
+    assert result.exit_code == 1
+    (line,) = [line for line in result.output.splitlines() if line.startswith("error:")]
+    assert "secret key does not match" in line and "AWS_PROFILE" in line
+    assert FAKE_SECRET not in result.output and FAKE_KEY_ID not in result.output
+
+
+def test_feed_command_and_status_on_a_file_target(workspace):
+    result = run(workspace, "feed")
+    assert result.exit_code == 0 and result.output.strip().endswith("feed/feed.xml")
+    assert feed_items((workspace / "feed/feed.xml").read_bytes()) == []  # nothing built yet
+    result = run(workspace, "publish")
+    assert result.exit_code == 0, result.output
+    assert "published: http://127.0.0.1:8000/feed.xml" in result.output
+    published = (workspace / "public/feed.xml").read_bytes()
+    assert (workspace / "feed/feed.xml").read_bytes() == published
+    (workspace / "feed/feed.xml").unlink()
+    assert run(workspace, "feed").exit_code == 0
+    assert (workspace / "feed/feed.xml").read_bytes() == published

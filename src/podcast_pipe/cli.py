@@ -7,7 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import astuple
+from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
 from .lint import lint_enclosure_hosts
-from .publish import publish_show, write_feed
+from .publish import publish_show, publish_states, write_feed
 from .serve import make_server, preview_dir
 from .status import status_rows
 from .tags import read_tags, tag_report
@@ -177,7 +177,11 @@ def check(ctx: Context, online: bool) -> None:
 def status(ctx: Context) -> None:
     """Show each episode's state: pending, draft, scheduled, ready, built, published."""
     show = ctx.show
-    rows = status_rows(load_episodes(show), dt.datetime.now(dt.UTC))
+    now = dt.datetime.now(dt.UTC)
+    catalog = load_episodes(show)
+    # built / published / changed since publish, from build records and feed/manifest.json
+    states = publish_states(show, catalog.ready(now))
+    rows = [replace(r, state=states.get(r.slug, r.state)) for r in status_rows(catalog, now)]
     click.echo(format_table(["slug", "title", "date", "state"], [astuple(r) for r in rows]))
 
 

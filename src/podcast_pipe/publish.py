@@ -19,11 +19,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
 from .artwork import publishable_image
+from .build import BuildRecord, build_episodes, read_record
 from .check import check_workspace
 from .config import Show
 from .episodes import Episode, episode_guid
@@ -41,9 +41,6 @@ from .manifest import (
     write_local,
 )
 from .storage import Target, content_type, open_target
-
-if TYPE_CHECKING:
-    from .build import BuildRecord
 
 FEED_KEY = "feed.xml"
 LOCK_KEY = "publish.lock"
@@ -277,8 +274,6 @@ def publish_show(
     now: dt.datetime | None = None,
 ) -> Plan:
     """check → build → plan → act. Returns the plan (done, or only shown with ``dry_run``)."""
-    from .build import build_episodes, read_record  # the audio stack loads only to publish
-
     now = now or dt.datetime.now(dt.UTC)
     ready = checked_episodes(show, now)
     build_episodes(show, ready, progress=progress)
@@ -479,8 +474,6 @@ def _owner() -> str:
 
 def local_plan(show: Show, episodes: list[Episode], now: dt.datetime) -> Plan:
     """The plan against the local manifest copy: what the feed is once everything is published."""
-    from .build import read_record  # the audio stack loads only when needed
-
     previous = read_local(show.feed_dir / LOCAL_MANIFEST)
     return plan_release(show, [(ep, read_record(show, ep.slug)) for ep in episodes], previous, now)
 
@@ -493,8 +486,6 @@ def write_feed(show: Show, episodes: list[Episode], now: dt.datetime) -> Path:
 
 def publish_states(show: Show, episodes: list[Episode]) -> dict[str, str]:
     """Slug → built / published / changed since publish, from build records and feed/manifest.json."""
-    from .build import read_record
-
     live = read_local(show.feed_dir / LOCAL_MANIFEST)
     records = {ep.slug: read_record(show, ep.slug) for ep in episodes}
     matched = match_live(
