@@ -44,6 +44,7 @@ def test_get_whole_file_with_type_and_length(served):
     assert response.status == 200 and body == data
     assert response.getheader("Content-Type") == "audio/mpeg"
     assert response.getheader("Accept-Ranges") == "bytes"
+    assert response.version == 11  # HTTP/1.1, so players can keep the connection
     assert "immutable" in response.getheader("Cache-Control")
     response, _ = request(port, "GET", "/feed.xml")
     assert response.getheader("Content-Type") == "application/rss+xml"

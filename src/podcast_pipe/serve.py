@@ -44,6 +44,7 @@ class PreviewHandler(SimpleHTTPRequestHandler):
     """Static files with Range, HEAD, and podcast content types; no directory listings."""
 
     server_version = "podcast-pipe"
+    protocol_version = "HTTP/1.1"  # keep-alive: players fetch many ranges of one file
 
     def do_GET(self) -> None:
         self._send(body=True)
