@@ -410,3 +410,28 @@ def test_feed_command_and_status_on_a_file_target(workspace):
     (workspace / "feed/feed.xml").unlink()
     assert run(workspace, "feed").exit_code == 0
     assert (workspace / "feed/feed.xml").read_bytes() == published
+
+
+def test_served_file_target_answers_the_feeds_enclosures_with_ranges(workspace):
+    import threading
+    import urllib.request
+
+    from podcast_pipe.serve import make_server, preview_dir
+
+    assert run(workspace, "publish").exit_code == 0
+    server = make_server(preview_dir(load_show(workspace)), port=0)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    here = f"http://127.0.0.1:{server.server_address[1]}/"
+    try:
+        feed = urllib.request.urlopen(here + "feed.xml", timeout=10).read()
+        for entry in feed_items(feed):
+            url = entry.enclosures[0].href.replace("http://127.0.0.1:8000/", here)
+            request = urllib.request.Request(url, headers={"Range": "bytes=10-19"})
+            with urllib.request.urlopen(request, timeout=10) as response:
+                assert response.status == 206 and response.headers["Content-Type"] == "audio/mpeg"
+                path = workspace / "public" / url.removeprefix(here)
+                assert response.read() == path.read_bytes()[10:20]
+                assert response.headers["Content-Range"].endswith(f"/{entry.enclosures[0].length}")
+    finally:
+        server.shutdown()
+        server.server_close()
