@@ -435,3 +435,14 @@ def test_served_file_target_answers_the_feeds_enclosures_with_ranges(workspace):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_publish_refuses_a_show_with_problems_and_lists_them(workspace):
+    meta = workspace / "episodes/izmir.md"
+    meta.write_text(meta.read_text().replace("season: 1\n", "season: 1\ntittle: x\n"))
+    (workspace / "episodes/baku.md").write_text("---\ntitle: B\n---\n")
+    result = run(workspace, "publish")
+    assert result.exit_code == 1
+    assert "2 problem(s) to fix before publishing" in result.output
+    assert "tittle" in result.output and "date" in result.output
+    assert not (workspace / "public").exists() and not (workspace / "build").exists()
