@@ -426,8 +426,8 @@ class PublishLock:
                 raise PublishError(
                     f"another publish is running: locked by {held['owner']} since {held['since']}",
                     path=self.target.url + LOCK_KEY,
-                    hint="wait for it to finish; a lock older than 1 hour counts as left by a "
-                    "crashed publish and is taken over",
+                    hint="wait for it to finish; if none is running (one was killed), delete "
+                    f"{LOCK_KEY} there; a lock older than 1 hour is taken over by itself",
                 )
             notes.append(
                 f"took over a stale lock from {held['owner']} (since {held['since']}): "
@@ -443,9 +443,15 @@ class PublishLock:
             )
         return notes
 
-    def __exit__(self, *exc: object) -> None:
-        if not self.dry_run:
+    def __exit__(self, exc_type: type | None, *exc: object) -> None:
+        if self.dry_run:
+            return
+        try:
             self.target.delete([LOCK_KEY])
+        except StorageError:
+            if exc_type is None:
+                raise
+            # The failure that got us here is the one to report; this lock goes stale in an hour.
 
 
 def read_lock(data: bytes | None) -> dict[str, str] | None:
