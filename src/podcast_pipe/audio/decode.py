@@ -115,8 +115,11 @@ class Program:
         """ffmpeg input arguments, one ``-i`` per part."""
         return [arg for part in self.parts for arg in ("-i", str(part.path))]
 
-    def graph(self, layout: str, sample_rate: int, out: str = "prog") -> str:
-        """A filter graph turning the inputs into one float stream labelled ``[out]``."""
+    def graph(self, layout: str, sample_rate: int, out: str = "prog", tap: str = "") -> str:
+        """A filter graph turning the inputs into one float stream labelled ``[out]``.
+
+        With ``tap`` and an intro or outro, the episode's own audio is also labelled ``[tap]``.
+        """
         chains = []
         single = len(self.parts) == 1
         for n, part in enumerate(self.parts):
@@ -126,7 +129,11 @@ class Program:
                 filters.insert(0, f"atrim=start={start:.3f}" + (f":end={end:.3f}" if end else ""))
                 filters.insert(1, "asetpts=PTS-STARTPTS")
             filters.append("aformat=sample_fmts=flt")
-            chains.append(f"[{n}:a:0]{','.join(filters)}[{out if single else f'p{n}'}]")
+            labels = f"[{out}]" if single else f"[p{n}]"
+            if tap and not single and part is self.main:
+                filters.append("asplit")
+                labels += f"[{tap}]"
+            chains.append(f"[{n}:a:0]{','.join(filters)}{labels}")
         label = "p0"
         fade = f"d={self.crossfade_s:.3f}:c1=tri:c2=tri"
         for n in range(1, len(self.parts)):

@@ -40,7 +40,7 @@ from ..ffmpeg import FFmpeg
 from .decode import Program, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
-from .meter import EBUR128, EBUR128_FAST, Loudness, PcmMeter, parse_summary, require_sound
+from .meter import EBUR128, Loudness, PcmMeter, ebur128, parse_summary, require_sound
 
 MASTER_VERSION = 1  # bump when the same inputs would master differently
 PEAK_MARGIN_DB = 1.0  # the PCM is limited this far under the ceiling: LAME raises peaks
@@ -160,14 +160,21 @@ def analyse(
         channels = 1 if channels_in == 1 else 2
     else:
         channels = int(settings.channels)
-    graph = program.graph("mono" if channels == 1 else "stereo", settings.sample_rate)
+    layout = "mono" if channels == 1 else "stereo"
+    # With an intro or outro, the episode itself is metered too: silence there is an error.
+    tapped = len(program.parts) > 1
+    graph = program.graph(layout, settings.sample_rate, tap="own" if tapped else "")
     outputs = ["-map", "[m]", "-f", "null", "-"]
     if detect:
         # L − R is all zeros exactly when the channels are identical (dual mono).
-        graph += f";[prog]asplit[a][b];[a]{EBUR128_FAST}[m];[b]pan=mono|c0=c0-c1,volumedetect[d]"
+        graph += f";[prog]asplit[a][b];[a]{ebur128('programme', true_peak=False)}[m]"
+        graph += ";[b]pan=mono|c0=c0-c1,volumedetect[d]"
         outputs += ["-map", "[d]", "-f", "null", "-"]
     else:
-        graph += f";[prog]{EBUR128_FAST}[m]"
+        graph += f";[prog]{ebur128('programme', true_peak=False)}[m]"
+    if tapped:
+        graph += f";[own]{ebur128('episode', true_peak=False)}[e]"
+        outputs += ["-map", "[e]", "-f", "null", "-"]
     process = FFmpeg(
         [*program.inputs(), "-filter_complex", graph, *outputs],
         subject=program.main.path,
@@ -175,8 +182,9 @@ def analyse(
         on_progress=_fraction(program, on_progress),
     )
     stderr = process.wait()
-    loudness = parse_summary(stderr, process.last_time)
-    require_sound(loudness, program.main.path)
+    loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
+    own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
+    require_sound(own, program.main.path)
     difference = _MAX_VOLUME.search(stderr)
     if detect and difference and float(difference.group(1)) <= -90:
         channels = 1

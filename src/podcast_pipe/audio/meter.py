@@ -23,9 +23,18 @@ from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 
 SILENT_LUFS = -70.0
-# framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info.
-EBUR128 = "ebur128=framelog=verbose:peak=true+sample"
-EBUR128_FAST = "ebur128=framelog=verbose:peak=sample"  # no true peak: about 3x faster
+
+
+def ebur128(name: str = "", *, true_peak: bool = True) -> str:
+    """The meter filter; ``name`` tells its summary apart. Without true peak: ~3x faster."""
+    # framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info.
+    peak = "true+sample" if true_peak else "sample"
+    return f"ebur128{'@' + name if name else ''}=framelog=verbose:peak={peak}"
+
+
+EBUR128 = ebur128()
+# "[Parsed_ebur128_0 @ 0x…] Summary:", or "[ebur128@episode @ 0x…] Summary:" for a named one.
+_HEADER = re.compile(r"^\[(?:Parsed_)?([\w@]+?)(?:_\d+)? @ 0x[0-9a-f]+\] Summary:", re.M)
 _FIELDS = {
     "integrated": re.compile(r"I:\s+(\S+) LUFS"),
     "lra": re.compile(r"LRA:\s+(\S+) LU"),
@@ -53,11 +62,15 @@ class Loudness:
         return cls(**{k: -math.inf if v is None else float(v) for k, v in data.items()})
 
 
-def parse_summary(stderr: str, duration_s: float = 0.0) -> Loudness:
-    """The last ebur128 summary in an ffmpeg log; missing peaks read as NaN."""
-    if "Summary:" not in stderr:
-        raise ValueError("no ebur128 summary in ffmpeg's output")
-    summary = stderr.rsplit("Summary:", 1)[1]
+def parse_summary(stderr: str, duration_s: float = 0.0, instance: str | None = None) -> Loudness:
+    """The last ebur128 summary in an ffmpeg log (of the ``ebur128@<instance>`` filter, if
+    given); missing peaks read as NaN."""
+    headers = [m for m in _HEADER.finditer(stderr) if instance is None or m.group(1) == instance]
+    if not headers:
+        raise ValueError(f"no ebur128 summary in ffmpeg's output ({instance or 'any'})")
+    start = headers[-1].end()
+    following = _HEADER.search(stderr, start)
+    summary = stderr[start : following.start() if following else len(stderr)]
     values = {}
     for name, pattern in _FIELDS.items():
         match = pattern.search(summary)
@@ -101,7 +114,7 @@ class PcmMeter:
     ) -> None:
         pcm = ["-f", "f32le", "-ar", sample_rate, "-ac", channels, "-i", "pipe:0"]
         self.process = FFmpeg(
-            [*pcm, "-af", EBUR128_FAST, "-f", "null", "-"],
+            [*pcm, "-af", ebur128(true_peak=False), "-f", "null", "-"],
             subject=subject,
             exe=exe,
             stdin=subprocess.PIPE,

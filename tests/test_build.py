@@ -1,0 +1,157 @@
+"""build/: tagged MP3s, records and report; the master and tag caches; atomic, parallel, safe."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+
+from podcast_pipe import build
+from podcast_pipe.audio import master as master_module
+from podcast_pipe.build import build_episodes, read_record, select_episodes
+from podcast_pipe.cli import cli
+from podcast_pipe.config import AudioSettings
+from podcast_pipe.episodes import Catalog, Chapter
+from podcast_pipe.errors import AudioError, EpisodeError
+from podcast_pipe.tags import read_tags
+
+SPEECH = "anoisesrc=c=pink:a=0.05:r=44100:seed={seed},lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
+
+
+@pytest.fixture
+def show(make_show, make_image, make_audio, tmp_path):
+    make_image("feed/cover.jpg")
+    intro = make_audio("assets/intro.wav", "sine=f=300", 2)
+    return make_show(audio=AudioSettings(intro=intro, crossfade_ms=500))
+
+
+@pytest.fixture
+def episode(make_episode, make_audio):
+    audio = make_audio("episodes/bolum-1.wav", SPEECH.format(seed=1), 4)
+    chapters = (Chapter(0.0, "Giriş"), Chapter(2.0, "Kardeş şehirler"))
+    return make_episode("bolum-1", audio_path=audio, chapters=chapters)
+
+
+def no_mastering(*args, **kwargs):
+    raise AssertionError("mastered again")
+
+
+def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
+    [record] = build_episodes(show, [episode], progress=False)
+    assert record.action == "encoded"
+    assert record.mp3 == show.build_dir / "bolum-1.mp3"
+    assert (
+        record.sha256 == build.file_sha256(record.mp3) and record.bytes == record.mp3.stat().st_size
+    )
+    assert record.source_sha256 == build.file_sha256(episode.audio_path)
+    # 2 s intro + 4 s episode, overlapping by the 0.5 s crossfade.
+    assert record.intro_s == pytest.approx(1.5, abs=0.01)
+    assert record.duration_s == pytest.approx(5.5, abs=0.05)
+    assert abs(record.output.integrated + 16) <= 0.5 and record.output.true_peak <= -1.0
+    tags = read_tags(record.mp3)
+    assert "Bölüm: bolum-1" in json.dumps(tags, ensure_ascii=False)
+    chapters = json.loads((show.build_dir / "bolum-1.chapters.json").read_text())
+    assert [c["startTime"] for c in chapters["chapters"]] == [1.5, 3.5]
+    assert read_record(show, "bolum-1") == dataclasses.replace(record, action="up to date")
+    report = json.loads((show.build_dir / "report.json").read_text())
+    assert [e["slug"] for e in report["episodes"]] == ["bolum-1"]
+
+
+def test_rebuild_with_nothing_changed_encodes_nothing(show, episode, monkeypatch):
+    [first] = build_episodes(show, [episode], progress=False)
+    monkeypatch.setattr(build, "master", no_mastering)
+    started = time.perf_counter()
+    [again] = build_episodes(show, [episode], progress=False)
+    assert time.perf_counter() - started < 2
+    assert again.action == "up to date" and again.sha256 == first.sha256
+
+
+def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
+    [first] = build_episodes(show, [episode], progress=False)
+    masters = sorted((show.build_dir / ".cache").iterdir())
+    monkeypatch.setattr(build, "master", no_mastering)
+    renamed = dataclasses.replace(episode, title="Yeni başlık")
+    [record] = build_episodes(show, [renamed], progress=False)
+    assert record.action == "re-tagged" and record.sha256 != first.sha256
+    assert "Yeni başlık" in json.dumps(read_tags(record.mp3), ensure_ascii=False)
+    assert sorted((show.build_dir / ".cache").iterdir()) == masters
+
+
+@pytest.mark.parametrize("change", ["source", "intro", "settings", "version"])
+def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, monkeypatch, change):
+    [first] = build_episodes(show, [episode], progress=False)
+    if change == "source":
+        make_audio("episodes/bolum-1.wav", SPEECH.format(seed=2), 4)
+    elif change == "intro":
+        episode = dataclasses.replace(episode, intro=False)
+    elif change == "settings":
+        show = dataclasses.replace(show, audio=dataclasses.replace(show.audio, loudness=-18.0))
+    else:
+        monkeypatch.setattr(build, "MASTER_VERSION", 99)
+    [record] = build_episodes(show, [episode], progress=False)
+    assert record.action == "encoded" and record.cache_key != first.cache_key
+    assert len(list((show.build_dir / ".cache").glob("bolum-1-*.mp3"))) == 1  # old one dropped
+    if change == "intro":
+        assert record.intro_s == 0 and record.duration_s == pytest.approx(4.0, abs=0.05)
+
+
+def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, monkeypatch):
+    [first] = build_episodes(show, [episode], progress=False)
+    make_audio("episodes/bolum-1.wav", SPEECH.format(seed=3), 4)
+
+    class Failing(master_module.TruePeakLimiter):
+        def process(self, block):
+            raise OSError("killed mid-encode")
+
+    monkeypatch.setattr(master_module, "TruePeakLimiter", Failing)
+    with pytest.raises(OSError, match="killed mid-encode"):
+        build_episodes(show, [episode], progress=False)
+    assert build.file_sha256(first.mp3) == first.sha256
+    assert read_record(show, "bolum-1") == dataclasses.replace(first, action="up to date")
+    leftovers = [p for p in show.build_dir.rglob("*") if p.name.endswith(".part")]
+    assert leftovers == []
+
+
+def test_one_bad_episode_does_not_stop_the_others(show, episode, make_episode, make_audio):
+    silent = make_audio("episodes/sessiz.wav", "anullsrc=r=44100:cl=mono", 3)
+    bad = make_episode("sessiz", audio_path=silent)
+    with pytest.raises(AudioError, match="below −70 LUFS") as caught:
+        build_episodes(show, [bad, episode], jobs=2, progress=False)
+    assert caught.value.path == silent
+    assert read_record(show, "bolum-1") is not None and read_record(show, "sessiz") is None
+
+
+def test_select_episodes(make_episode):
+    ready, draft = make_episode("bolum-1"), make_episode("taslak", draft=True)
+    catalog = Catalog(episodes=[ready, draft])
+    assert select_episodes(catalog, []) == [ready]
+    assert select_episodes(catalog, ["taslak"]) == [draft]
+    with pytest.raises(EpisodeError, match="no episode with the slug") as caught:
+        select_episodes(catalog, ["bolum1"])
+    assert "bolum-1" in caught.value.hint
+
+
+def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
+    runner = CliRunner()
+    root = tmp_path / "show"
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    make_image("show/feed/cover.jpg")
+    make_audio("show/episodes/bolum-1.flac", SPEECH.format(seed=4), 3)
+    (root / "episodes/bolum-1.md").write_text(
+        '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T16:03:00+03:00\n---\nNotlar.\n', encoding="utf-8"
+    )
+    first = runner.invoke(cli, ["-C", str(root), "build", "--jobs", "1"])
+    assert first.exit_code == 0, first.output
+    assert "1 encoded" in first.output and "out LUFS" in first.output
+    again = runner.invoke(cli, ["-C", str(root), "build"])
+    assert "0 encoded, 0 re-tagged, 1 up to date" in again.output
+    measured = runner.invoke(cli, ["loudness", "--json", str(root / "build/bolum-1.mp3")])
+    [entry] = json.loads(measured.output)
+    assert abs(entry["integrated"] + 16) <= 0.5 and entry["true_peak"] <= -1.0
+    table = runner.invoke(cli, ["loudness", str(root / "episodes/bolum-1.flac")])
+    assert table.exit_code == 0 and "LUFS" in table.output
+    missing = runner.invoke(cli, ["loudness", str(root / "yok.wav")])
+    assert missing.exit_code == 1 and "yok.wav" in missing.output
