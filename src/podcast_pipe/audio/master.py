@@ -6,9 +6,10 @@ Passes over the audio (QUIRKS.md has the timings behind this plan):
    stereo input with ``channels = "auto"``, whether both channels are identical;
 2. only if the gain takes peaks near the ceiling: rehearse gain + limiter into a fast meter
    (no encode) and adjust the gain, since limiting lowers the loudness (secant steps);
-3. decode (+ the full input meter on a side branch) → numpy gain and limiter → LAME, with the
-   encoded stream metered by ``ebur128=peak=true`` while it is written (see encode.py); the
-   decoder, this process and the encoder run concurrently, on both cores;
+3. decode → numpy gain and limiter → LAME, with the encoded stream metered by
+   ``ebur128=peak=true`` while it is written (see encode.py); the decoder, this process and
+   the encoder run concurrently, on both cores. The input's true peak comes from the
+   limiter's own 4x oversampler rather than a second meter (which would cost a core-third);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is over
    the ceiling: correct the gain / lower the limiter ceiling and encode again.
 
@@ -40,7 +41,7 @@ from ..ffmpeg import FFmpeg
 from .decode import Program, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
-from .meter import EBUR128, Loudness, PcmMeter, ebur128, parse_summary, require_sound
+from .meter import Loudness, PcmMeter, ebur128, parse_summary, require_sound
 
 MASTER_VERSION = 1  # bump when the same inputs would master differently
 PEAK_MARGIN_DB = 1.0  # the PCM is limited this far under the ceiling: LAME raises peaks
@@ -52,8 +53,10 @@ MAX_ENCODES = 3
 # saves most second encodes; the measurement of the MP3 still decides.
 LAME_LOSS_LU = 0.35
 LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
+TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSALS = 3
-REHEARSAL_GOAL_LU = 0.1
+REHEARSAL_GOAL_LU = 0.15  # the meter reads to 0.1 LU
+REHEARSAL_SEGMENT_S = 6.0
 CHUNK_FRAMES = 65536
 DUAL_MONO_DB = 10 * math.log10(2)  # identical stereo → mono reads this much lower (BS.1770)
 _MAX_VOLUME = re.compile(r"max_volume: (\S+) dB")
@@ -93,14 +96,15 @@ def master(
         for _ in range(REHEARSALS):
             level = rehearse(program, fmt, search.gain_db, ceiling_db, exe=exe,
                              on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
-            if abs(settings.loudness + lame_loss - level) <= REHEARSAL_GOAL_LU:
+            if round(abs(settings.loudness + lame_loss - level), 2) <= REHEARSAL_GOAL_LU:
                 break
             search.step(level, settings.loudness + lame_loss)
     temp = out.with_name(f".{out.name}.part")
     try:
         for attempt in range(1, MAX_ENCODES + 1):
-            source, output, limiter = render(
+            output, limiter, true_peak = render(
                 program, fmt, search.gain_db, ceiling_db, temp, exe=exe,
+                sample_peak_db=measured.sample_peak,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
             miss = settings.loudness - output.integrated
@@ -119,6 +123,7 @@ def master(
         os.replace(temp, out)
     finally:
         temp.unlink(missing_ok=True)
+    source = replace(measured, true_peak=true_peak, duration_s=output.duration_s)
     return MasterResult(source, output, round(search.gain_db, 2), limiter, fmt, attempt)
 
 
@@ -199,16 +204,22 @@ def render(
     ceiling_db: float,
     out: Path,
     *,
+    sample_peak_db: float = math.inf,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> tuple[Loudness, Loudness, LimiterStats]:
-    """Decode → gain → true-peak limiter → MP3 at ``out``; loudness of the input and the MP3."""
+) -> tuple[Loudness, LimiterStats, float]:
+    """Decode → gain → true-peak limiter → MP3 at ``out``.
+
+    Returns the MP3's loudness, the limiter's figures and the input's true peak, which the
+    limiter's oversampler finds in the blocks within ``TRACK_DB`` of the input's sample peak.
+    """
     encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
-    source, output, stats = _stream(
-        program, fmt, gain_db, ceiling_db, encoder, exe=exe, on_progress=on_progress
+    track_db = sample_peak_db + gain_db - TRACK_DB
+    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
+    output = _stream(
+        program, fmt, gain_db, lambda: limiter, encoder, exe=exe, on_progress=on_progress
     )
-    assert source is not None
-    return source, output, stats
+    return output, limiter.stats, round(limiter.true_peak_db - gain_db, 1)
 
 
 def rehearse(
@@ -220,62 +231,64 @@ def rehearse(
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> float:
-    """Integrated loudness after gain and limiter, without encoding (a quarter of the cost)."""
+    """Integrated loudness after gain and limiter, without encoding.
+
+    A long programme is sampled: one ``REHEARSAL_SEGMENT_S`` stretch in 2 (10 min and more)
+    up to 1 in 4 (30 min and more), each limited on its own. Loudness is an average: minutes
+    of audio estimate it well, for a fraction of the cost.
+    """
     meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
-    _, level, _ = _stream(
-        program,
-        fmt,
-        gain_db,
-        ceiling_db,
-        meter,
-        exe=exe,
-        on_progress=on_progress,
-        meter_input=False,
-    )
-    return level.integrated
+    seconds = sum(part.duration_s or 0 for part in program.parts)
+    every = min(4, 1 + int(seconds // 600))
+    return _stream(
+        program, fmt, gain_db, lambda: TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels),
+        meter, exe=exe, on_progress=on_progress, every=every,
+    ).integrated  # fmt: skip
 
 
 def _stream(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
-    ceiling_db: float,
+    new_limiter: Callable[[], TruePeakLimiter],
     sink: Encoder | PcmMeter,
     *,
     exe: str | None,
     on_progress: Progress | None,
-    meter_input: bool = True,
-) -> tuple[Loudness | None, Loudness, LimiterStats]:
-    """Pipe the decoded programme through gain and limiter into ``sink``, both cores busy.
+    every: int = 1,
+) -> Loudness:
+    """Pipe the decoded programme through gain and limiter into ``sink``; what it measured.
 
-    Returns the loudness of the decoded input (from a side branch of the decoder, if
-    ``meter_input``), what the sink measured, and the limiter's figures.
+    The decoder, this process (numpy) and the sink run at once, on both cores. With
+    ``every`` > 1 only one segment in ``every`` is kept, each through a new limiter.
     """
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate, out="pcm")
-    outputs = ["-map", "[pcm]", "-f", "f32le", "-c:a", "pcm_f32le", "pipe:1"]
-    if meter_input:
-        graph = program.graph(layout, fmt.sample_rate)
-        graph += f";[prog]asplit[pcm][m];[m]{EBUR128}[mo]"
-        outputs += ["-map", "[mo]", "-f", "null", "-"]
     decoder = FFmpeg(
-        [*program.inputs(), "-filter_complex", graph, *outputs],
+        [*program.inputs(), "-filter_complex", graph, "-map", "[pcm]", "-f", "f32le", "pipe:1"],
         subject=program.main.path,
         exe=exe,
         stdout=subprocess.PIPE,
         on_progress=_fraction(program, on_progress),
     )
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
     gain = np.float32(10 ** (gain_db / 20))
+    segment = round(REHEARSAL_SEGMENT_S * fmt.sample_rate / CHUNK_FRAMES) if every > 1 else 1
     frames = 0
+    limiter: TruePeakLimiter | None = None
     try:
         with _Writer(sink.stdin) as writer:
-            for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
+            for n, block in enumerate(read_pcm(decoder, fmt.channels, CHUNK_FRAMES)):
                 frames += len(block)
+                if (n // segment) % every:
+                    if limiter:
+                        writer.put(limiter.flush())
+                    limiter = None
+                    continue
+                limiter = limiter or new_limiter()
                 writer.put(limiter.process(block * gain))
-            writer.put(limiter.flush())
-        stderr = decoder.wait()
-        source = parse_summary(stderr, frames / fmt.sample_rate) if meter_input else None
+            if limiter:
+                writer.put(limiter.flush())
+        decoder.wait()
         output = sink.finish(frames / fmt.sample_rate)
     except BrokenPipeError:
         sink.finish(0.0)  # raises FFmpegError with the sink's own reason
@@ -288,7 +301,7 @@ def _stream(
         raise AudioError(
             "decodes to no audio at all", path=program.main.path, hint="export it again"
         )
-    return source, output, limiter.stats
+    return output
 
 
 class _Writer:
