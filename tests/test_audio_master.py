@@ -42,6 +42,10 @@ def test_inputs_land_within_tolerance_and_under_the_ceiling(make_audio, tmp_path
     result = master(Program(probe(path)), AudioSettings(), out)
     assert_promise(out)
     assert measure_file(out).integrated == result.output.integrated
+    # The input's figures agree with ffmpeg's meter (true peak from the limiter's oversampler).
+    source = measure_file(path)
+    assert abs(result.input.true_peak - source.true_peak) <= 0.2
+    assert result.input.sample_peak == source.sample_peak
     info = MP3(out).info
     assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
     assert info.sample_rate == 44100
