@@ -13,7 +13,7 @@ from lxml import etree
 
 from podcast_pipe.config import Funding
 from podcast_pipe.episodes import Episode, Person, episode_guid
-from podcast_pipe.feed import notes_html, notes_text, render_feed, truncate_bytes
+from podcast_pipe.feed import render_feed
 from podcast_pipe.manifest import LiveEpisode
 
 NS = {
@@ -306,23 +306,6 @@ def test_explicit_is_true_false_and_episodes_inherit_the_show(
     feed = render_feed(make_show(explicit=True), [(e, live(e)) for e in episodes])
     values = [e.text for e in xml(feed).iter(f"{{{NS['itunes']}}}explicit")]
     assert values == ["true", "true", "false"]  # channel, then items newest (slug) first
-
-
-def test_truncate_bytes_never_splits_a_letter() -> None:
-    assert truncate_bytes("şşş", 6) == "şşş"
-    cut = truncate_bytes("ş" * 10, 8)
-    assert cut == "şş…" and len(cut.encode()) <= 8
-
-
-def test_show_notes_images_become_links_and_text_keeps_urls() -> None:
-    html = notes_html("![Kapak](https://example.org/k.jpg)")
-    assert html == '<p><a href="https://example.org/k.jpg">Kapak</a></p>'
-    assert notes_text("Yaz: <ayse@example.org>") == "Yaz: ayse@example.org"
-    assert notes_text("[site.org](https://site.org/) [Site](https://site.org/)") == (
-        "site.org Site (https://site.org/)"
-    )
-    assert notes_text("- bir\n\n- iki") == "• bir\n• iki"
-    assert notes_text("1. bir\n2. iki") == "1. bir\n2. iki"
 
 
 def test_notes_that_contain_a_cdata_terminator_still_parse(

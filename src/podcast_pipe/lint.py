@@ -20,7 +20,7 @@ from .categories import category_problem
 from .config import Show
 from .episodes import Episode
 from .errors import EpisodeError, FeedError, PodcastError, Problems
-from .feed import DESCRIPTION_MAX_BYTES, notes_text
+from .notes import DESCRIPTION_MAX_BYTES, notes_text
 
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 

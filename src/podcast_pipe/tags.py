@@ -40,7 +40,7 @@ from .chapters import timeline
 from .config import Show
 from .episodes import Chapter, Episode
 from .errors import AudioError
-from .feed import notes_text
+from .notes import notes_text
 
 # UTF-16: ID3 v2.3 has no UTF-8, and Latin-1 cannot hold İ ı ş ğ Ə ə.
 TEXT = Encoding.UTF16
