@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -18,7 +19,7 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_init_new_check_round_trip(tmp_path: Path) -> None:
+def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Path]) -> None:
     show = tmp_path / "show"
     code, out = run("init", str(show), "--title", "İzmir–Bakü")
     assert code == 0 and "created" in out
@@ -42,6 +43,10 @@ def test_init_new_check_round_trip(tmp_path: Path) -> None:
     assert "episode: 2" in text and "draft: true" in text and "guid: " in text
 
     code, out = run("-C", str(show), "check")
+    assert code == 1 and "feed/cover.jpg: show.image: file not found" in out
+
+    make_image("show/feed/cover.jpg", size=1400)
+    code, out = run("-C", str(show), "check")
     assert code == 0, out
     assert "ok: 2 episode(s), 0 pending." in out
     assert "warning:" in out and "draft has no audio file" in out
@@ -51,9 +56,10 @@ def test_init_new_check_round_trip(tmp_path: Path) -> None:
     assert "bolum-1-giris" in out and "draft" in out
 
 
-def test_new_gives_pending_audio_its_metadata(tmp_path: Path) -> None:
+def test_new_gives_pending_audio_its_metadata(tmp_path: Path, make_image: Callable) -> None:
     show = tmp_path / "show"
     run("init", str(show))
+    make_image("show/feed/cover.jpg")
     (show / "episodes" / "ham kayıt.flac").write_bytes(b"fLaC")
     code, out = run("-C", str(show), "check")
     assert code == 0 and 'run `podcast-pipe new "Title" --audio' in out and "1 pending" in out
@@ -68,9 +74,10 @@ def test_new_gives_pending_audio_its_metadata(tmp_path: Path) -> None:
     ]
 
 
-def test_check_lists_every_problem_and_exits_1(tmp_path: Path) -> None:
+def test_check_lists_every_problem_and_exits_1(tmp_path: Path, make_image: Callable) -> None:
     show = tmp_path / "show"
     run("init", str(show))
+    make_image("show/feed/cover.jpg")
     (show / "episodes" / "bad.md").write_text("---\ntittle: x\ndate: 2026-01-01\n---\n")
     code, out = run("-C", str(show), "check")
     assert code == 1
@@ -91,10 +98,11 @@ def test_usage_errors_exit_2() -> None:
     assert code == 2
 
 
-def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
+def test_console_script_runs_as_a_real_process(tmp_path: Path, make_image: Callable) -> None:
     exe = shutil.which("podcast-pipe", path=os.path.dirname(sys.executable))
     assert exe, "the package is not installed with its console script (make install)"
     subprocess.run([exe, "init", str(tmp_path / "s")], check=True, capture_output=True)
+    make_image("s/feed/cover.jpg")
     done = subprocess.run([exe, "-C", str(tmp_path / "s"), "check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "ok: 0 episode(s)" in done.stdout

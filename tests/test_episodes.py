@@ -210,6 +210,17 @@ def test_duplicate_slugs_and_episode_numbers(tmp_path: Path) -> None:
     assert len(catalog.episodes) == 1
 
 
+def test_same_number_in_another_season_or_as_a_bonus_is_fine(tmp_path: Path) -> None:
+    _, catalog = catalog_of(
+        tmp_path,
+        {"a.md": GOOD, "a.wav": b"x",
+         "b.md": GOOD.replace("season: 1", "season: 2"), "b.wav": b"x",
+         "c.md": GOOD.replace("season: 1", "season: 1\ntype: bonus"), "c.wav": b"x"},
+    )  # fmt: skip
+    assert messages(catalog) == []
+    assert len(catalog.episodes) == 3
+
+
 def test_states_and_schedule(tmp_path: Path) -> None:
     future = GOOD.replace("2026-01-12", "2099-01-01")
     _, catalog = catalog_of(

@@ -122,20 +122,6 @@ def test_explicit_must_be_stated_in_podcast_toml(tmp_path: Path, cover: Path) ->
     assert found(lint_show(load_show(tmp_path), [])) == []
 
 
-def test_duplicate_episode_numbers_within_a_season(
-    cover: Path, make_show: Callable, make_episode: Callable
-) -> None:
-    clash = [make_episode("a", season=1, episode=3), make_episode("b", season=1, episode=3)]
-    [(kind, field, text)] = found(lint_show(make_show(), clash))
-    assert (kind, field) == ("error", "episode") and "a.md" in text
-    apart = [
-        make_episode("a", season=1, episode=3),
-        make_episode("b", season=2, episode=3),
-        make_episode("c", season=1, episode=3, type="bonus"),
-    ]
-    assert found(lint_show(make_show(), apart)) == []
-
-
 def test_cover_art_is_checked(make_image: Callable, make_show: Callable) -> None:
     make_image("feed/cover.jpg", size=(1400, 1000))
     [(kind, field, text)] = found(lint_show(make_show(), []))
@@ -167,8 +153,8 @@ def test_serial_show_episodes_need_numbers(
     assert found(lint_show(make_show(type="episodic"), episodes)) == []
 
 
-def test_missing_cover_is_a_warning_until_it_exists(make_show: Callable) -> None:
-    assert kinds(lint_show(make_show(), [])) == [("warning", "show.image")]
+def test_missing_cover_is_an_error(make_show: Callable) -> None:
+    assert kinds(lint_show(make_show(), [])) == [("error", "show.image")]
 
 
 def test_check_runs_the_feed_lint(cover: Path, tmp_path: Path) -> None:

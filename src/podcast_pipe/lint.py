@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -32,18 +31,16 @@ def lint_show(show: Show, episodes: list[Episode]) -> Problems:
     if show.image.is_file():
         report_cover(show.image, what="show cover", problems=problems)
     else:
-        # A new show may publish to a preview first; directories refuse it without art.
-        problems.warn(
+        problems.error(
             FeedError(
-                "show cover: file not found",
+                "file not found",
                 path=show.image,
                 field="show.image",
-                hint="add a square JPEG or PNG of 1400–3000 px before you submit the feed",
+                hint="add a square JPEG or PNG of 1400–3000 px (or fix [show] image)",
             )
         )
     for episode in episodes:
         _lint_episode(show, episode, problems)
-    _lint_numbers(episodes, problems)
     return problems
 
 
@@ -117,24 +114,6 @@ def _lint_episode(show: Show, episode: Episode, problems: Problems) -> None:
                 hint="add `episode: N`",
             )
         )
-
-
-def _lint_numbers(episodes: list[Episode], problems: Problems) -> None:
-    """Two full episodes with the same number in the same season confuse every app."""
-    seen: dict[tuple[int | None, int], list[Episode]] = defaultdict(list)
-    for episode in episodes:
-        if episode.episode is not None and episode.type == "full":
-            seen[(episode.season, episode.episode)].append(episode)
-    for (season, number), clash in seen.items():
-        for episode in clash[1:]:
-            problems.error(
-                EpisodeError(
-                    f"episode {number} (season {season or '-'}) is also {clash[0].meta_path.name}",
-                    path=episode.meta_path,
-                    field="episode",
-                    hint="give each episode its own number",
-                )
-            )
 
 
 def lint_enclosure_hosts(feed_path: Path, *, timeout_s: float = 10.0) -> Problems:
