@@ -170,19 +170,23 @@ def build_episode(
     previous = read_record(show, episode.slug)
     intro, outro = _clip(episode.intro, show.audio.intro), _clip(episode.outro, show.audio.outro)
     source_sha256, stat = _source_hash(episode.audio_path, previous)
-    cache_key = _digest(
-        MASTER_VERSION,
-        source_sha256,
-        *(file_sha256(p) if p else None for p in (intro, outro)),
-        _master_settings(show.audio),
-    )
-    cached = _read_master(show, episode.slug, cache_key)
+    clips = [file_sha256(p) if p else None for p in (intro, outro)]
+
+    def key() -> str:
+        return _digest(MASTER_VERSION, source_sha256(), *clips, _master_settings(show.audio))
+
+    # With no master of this slug to reuse, mastering starts while the source is being hashed.
+    reusable = not force and any(show.build_dir.joinpath(CACHE).glob(f"{episode.slug}-*.json"))
+    cache_key = key() if reusable else ""
+    cached = _read_master(show, episode.slug, cache_key) if cache_key else None
     action = "up to date"
-    if cached is None or force:
+    if cached is None:
+        fresh = show.build_dir / CACHE / f"{episode.slug}.new.mp3"
         with bars.episode(episode.slug) as report:
             program = _program(episode.audio_path, intro, outro, show.audio, exe)
-            result = master(program, show.audio, _master_path(show, episode.slug, cache_key),
-                            exe=exe, on_progress=report)  # fmt: skip
+            result = master(program, show.audio, fresh, exe=exe, on_progress=report)
+        cache_key = key()
+        os.replace(fresh, _master_path(show, episode.slug, cache_key))
         cached = _write_master(show, episode.slug, cache_key, result, program.offset_s)
         action = "encoded"
     result, offset_s = cached
@@ -200,7 +204,7 @@ def build_episode(
         bytes=mp3.stat().st_size,
         sha256=file_sha256(mp3),
         duration_s=result.output.duration_s,
-        source_sha256=source_sha256,
+        source_sha256=source_sha256(),
         intro_s=round(offset_s, 3),
         cache_key=cache_key,
         tag_key=tag_key,
@@ -383,13 +387,20 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[str, tuple[int, int]]:
-    """The source's sha256, re-read only when its size or mtime changed since the last build."""
+def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[Callable[[], str], tuple]:
+    """The source's sha256 (as a call that waits for it) and its (size, mtime_ns).
+
+    Re-read only when the size or mtime changed since the last build, and then on a thread:
+    hashing a long WAV takes seconds that mastering can use.
+    """
     stat = path.stat()
     state = (stat.st_size, stat.st_mtime_ns)
     if previous and previous.source_stat == state:
-        return previous.source_sha256, state
-    return file_sha256(path), state
+        return (lambda: previous.source_sha256), state
+    pool = ThreadPoolExecutor(max_workers=1)
+    future = pool.submit(file_sha256, path)
+    pool.shutdown(wait=False)
+    return future.result, state
 
 
 def _digest(*parts: Any) -> str:

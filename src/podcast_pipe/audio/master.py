@@ -11,7 +11,8 @@ Passes over the audio (QUIRKS.md has the timings behind this plan):
    the encoder run concurrently, on both cores. The input's true peak comes from the
    limiter's own 4x oversampler rather than a second meter (which would cost a core-third);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is over
-   the ceiling: correct the gain / lower the limiter ceiling and encode again.
+   the ceiling: re-aim (lower the limiter ceiling, move the PCM target by the miss), rehearse
+   again if the limiter works, and encode again.
 
 Channels: ``auto`` keeps mono as mono and stereo as stereo, but stereo whose two channels are
 identical (dual mono) is published as mono: half the bitrate for the same sound. BS.1770 counts
@@ -44,8 +45,8 @@ from .limiter import LimiterStats, TruePeakLimiter
 from .meter import Loudness, PcmMeter, ebur128, parse_summary, require_sound
 
 MASTER_VERSION = 1  # bump when the same inputs would master differently
-PEAK_MARGIN_DB = 1.0  # the PCM is limited this far under the ceiling: LAME raises peaks,
-LOW_BITRATE_MARGIN_DB = 0.5  # and more so under 96 kbps (measured: up to 1.2 dB at 64 kbps)
+PEAK_MARGIN_DB = 1.5  # the PCM is limited this far under the ceiling: LAME raises peaks
+LOW_BITRATE_MARGIN_DB = 0.5  # (measured: up to 1 dB at 128 kbps, 1.2 dB at 64 kbps)
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -152,12 +153,13 @@ class GainSearch:
     """The gain for a target level when the limiter makes loudness grow slower than gain.
 
     Secant steps on (gain, level) pairs; the slope is kept within [0.2, 1] and remembered
-    when the limiter's ceiling changes (the pairs are not).
+    when the limiter's ceiling changes (the pairs are not). It starts at 0.7: rehearsals only
+    run when the limiter works, and then loudness lags gain.
     """
 
     def __init__(self, gain_db: float) -> None:
         self.gain_db = gain_db
-        self.slope = 1.0
+        self.slope = 0.7
         self._last: tuple[float, float] | None = None
 
     def step(self, level: float, target: float) -> None:
@@ -238,9 +240,7 @@ def render(
     encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
     track_db = sample_peak_db + gain_db - TRACK_DB
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
-    output = _stream(
-        program, fmt, gain_db, lambda: limiter, encoder, exe=exe, on_progress=on_progress
-    )
+    output = _stream(program, fmt, gain_db, limiter, encoder, exe=exe, on_progress=on_progress)
     return output, limiter.stats, round(limiter.true_peak_db - gain_db, 1)
 
 
@@ -255,37 +255,41 @@ def rehearse(
 ) -> float:
     """Integrated loudness after gain and limiter, without encoding.
 
-    A long programme is sampled: one ``REHEARSAL_SEGMENT_S`` stretch in 2 (10 min and more)
-    up to 1 in 4 (30 min and more), each limited on its own. Loudness is an average: minutes
-    of audio estimate it well, for a fraction of the cost.
+    A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
+    (10 min and more) up to 1 in 4 (30 min and more). Loudness is an average: minutes of
+    audio estimate it well, for a fraction of the cost.
     """
     meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(4, 1 + int(seconds // 600))
+    period = every * REHEARSAL_SEGMENT_S
+    keep = f"aselect='lt(mod(t\\,{period})\\,{REHEARSAL_SEGMENT_S})'" if every > 1 else ""
+    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
     return _stream(
-        program, fmt, gain_db, lambda: TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels),
-        meter, exe=exe, on_progress=on_progress, every=every,
-    ).integrated  # fmt: skip
+        program, fmt, gain_db, limiter, meter, exe=exe, on_progress=on_progress, select=keep
+    ).integrated
 
 
 def _stream(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
-    new_limiter: Callable[[], TruePeakLimiter],
+    limiter: TruePeakLimiter,
     sink: Encoder | PcmMeter,
     *,
     exe: str | None,
     on_progress: Progress | None,
-    every: int = 1,
+    select: str = "",
 ) -> Loudness:
     """Pipe the decoded programme through gain and limiter into ``sink``; what it measured.
 
-    The decoder, this process (numpy) and the sink run at once, on both cores. With
-    ``every`` > 1 only one segment in ``every`` is kept, each through a new limiter.
+    The decoder, this process (numpy) and the sink run at once, on both cores. ``select``
+    is a filter that lets the decoder drop part of the programme.
     """
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate, out="pcm")
+    if select:
+        graph = program.graph(layout, fmt.sample_rate) + f";[prog]{select}[pcm]"
     decoder = FFmpeg(
         [*program.inputs(), "-filter_complex", graph, "-map", "[pcm]", "-f", "f32le", "pipe:1"],
         subject=program.main.path,
@@ -294,22 +298,13 @@ def _stream(
         on_progress=_fraction(program, on_progress),
     )
     gain = np.float32(10 ** (gain_db / 20))
-    segment = round(REHEARSAL_SEGMENT_S * fmt.sample_rate / CHUNK_FRAMES) if every > 1 else 1
     frames = 0
-    limiter: TruePeakLimiter | None = None
     try:
         with _Writer(sink.stdin) as writer:
-            for n, block in enumerate(read_pcm(decoder, fmt.channels, CHUNK_FRAMES)):
+            for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
                 frames += len(block)
-                if (n // segment) % every:
-                    if limiter:
-                        writer.put(limiter.flush())
-                    limiter = None
-                    continue
-                limiter = limiter or new_limiter()
                 writer.put(limiter.process(block * gain))
-            if limiter:
-                writer.put(limiter.flush())
+            writer.put(limiter.flush())
         decoder.wait()
         output = sink.finish(frames / fmt.sample_rate)
     except BrokenPipeError:
@@ -342,7 +337,7 @@ class _Writer:
     def put(self, block) -> None:
         if self.error:
             raise self.error
-        self.blocks.put(block.astype("<f4", copy=False).tobytes())
+        self.blocks.put(np.ascontiguousarray(block, dtype="<f4"))
 
     def _run(self) -> None:
         while (data := self.blocks.get()) is not None:
