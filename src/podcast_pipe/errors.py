@@ -31,6 +31,8 @@ class PodcastError(Exception):
 
 def display_path(path: Path | str) -> str:
     """A path as the user typed it: relative to the current folder when it is inside it."""
+    if "://" in str(path):
+        return str(path)  # a target URL such as s3://bucket/prefix
     try:
         return str(Path(path).resolve().relative_to(Path.cwd()))
     except ValueError:

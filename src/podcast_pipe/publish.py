@@ -275,8 +275,9 @@ def publish_show(
     """check → build → plan → act. Returns the plan (done, or only shown with ``dry_run``)."""
     now = now or dt.datetime.now(dt.UTC)
     ready = checked_episodes(show, now)
-    build_episodes(show, ready, progress=progress)
     target = open_target(show.publish.target, show.publish, root=show.root)
+    remote_manifest(target, show)  # fail fast (bucket, credentials, endpoint) before a long build
+    build_episodes(show, ready, progress=progress)
     episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
     options = dict(dry_run=dry_run, allow_removal=allow_removal, progress=progress)
     return release(show, target, episodes, now=now, **options)
