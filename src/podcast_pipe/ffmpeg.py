@@ -70,7 +70,8 @@ class FFmpeg:
 
     ``subject`` is the file the user knows (named in errors); ``on_progress`` gets seconds of
     media processed, from ffmpeg's stats lines; ``cwd`` lets output names stay relative (the
-    tee muxer cannot take every character a folder name may hold).
+    tee muxer cannot take every character a folder name may hold); ``nice`` lowers the
+    priority of helpers that must not slow down the process everything waits for.
     """
 
     def __init__(
@@ -83,6 +84,7 @@ class FFmpeg:
         stdout: int | IO | None = subprocess.DEVNULL,
         on_progress: Callable[[float], None] | None = None,
         cwd: Path | None = None,
+        nice: int = 0,
     ) -> None:
         self.subject = subject
         self.on_progress = on_progress
@@ -99,6 +101,8 @@ class FFmpeg:
             raise FFmpegError(
                 f"cannot start ffmpeg: {exc}", path=subject, hint=f"check {ENV_VAR}"
             ) from exc
+        if nice:
+            os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 

@@ -16,6 +16,8 @@ from pathlib import Path
 from ..ffmpeg import FFmpeg
 from .meter import EBUR128, Loudness, parse_summary
 
+HELPER_NICE = 10
+
 
 @dataclass(frozen=True)
 class Mp3Format:
@@ -43,7 +45,10 @@ class Encoder:
             cwd=out.parent,
         )
         meter = ["-f", "mp3", "-i", "pipe:0", "-af", EBUR128, "-f", "null", "-"]
-        self.meter = FFmpeg(meter, subject=subject, exe=exe, stdin=self.encoder.process.stdout)
+        # LAME is the slowest stage: the meter takes what the other core leaves.
+        self.meter = FFmpeg(
+            meter, subject=subject, exe=exe, stdin=self.encoder.process.stdout, nice=HELPER_NICE
+        )
         # The meter holds the read end now; ours would keep the encoder alive if the meter died.
         assert self.encoder.process.stdout is not None
         self.encoder.process.stdout.close()

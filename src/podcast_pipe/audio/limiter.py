@@ -2,10 +2,11 @@
 
 The peak detector oversamples 4× (BS.1770-4 Annex 2: a 48-tap polyphase interpolator), but only
 in blocks whose sample peak comes within ``CANDIDATE_DB`` of the ceiling: the rest cannot reach
-it, and speech at −16 LUFS is mostly such blocks. The gain is the minimum of the required gain
-over a window (lookahead, then hold), smoothed by a moving average as long as the lookahead, so
-it is down to the required value when the peak arrives and nothing outside those windows
-changes: a signal that never reaches the ceiling comes out bit-identical.
+it, and speech at −16 LUFS is mostly such blocks (the check of the MP3 catches a rare miss).
+The gain is the minimum of the required gain over a window (lookahead, then hold), smoothed by
+a moving average as long as the lookahead, so it is down to the required value when the peak
+arrives and nothing outside those windows changes: a signal that never reaches the ceiling
+comes out bit-identical.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ TAPS_PER_PHASE = 12
 # The interpolated values trail their position by half the filter: look that much further ahead.
 FILTER_DELAY = TAPS_PER_PHASE // 2
 BLOCK = 512
-CANDIDATE_DB = 4.0  # inter-sample peaks of real audio stay well within 6 dB of the sample peak
+CANDIDATE_DB = 4.0  # inter-sample peaks of band-limited audio stay within ~3 dB of the samples
 ATTACK_S = 0.010
 HOLD_S = 0.030
 
