@@ -41,6 +41,9 @@ class LiveEpisode:
     # chapters and transcripts keep their key when they change: their hashes tell a change.
     chapters_sha256: str | None = None
     transcript_sha256: str | None = None
+    # Where the episode's own second 0 is in the MP3 (the intro's length): the feed's inline
+    # chapters are shifted by it, as the build shifted the JSON and ID3 ones.
+    chapters_offset_s: float = 0.0
 
     @property
     def keys(self) -> list[str]:

@@ -237,6 +237,7 @@ def _live_episode(
         transcript_key=transcript.key if transcript else None,
         chapters_sha256=chapters.sha256 if chapters else None,
         transcript_sha256=transcript.sha256 if transcript else None,
+        chapters_offset_s=record.intro_s,
     )
     return live, files
 
