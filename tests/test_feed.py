@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 from collections.abc import Callable
 
 import feedparser
@@ -11,18 +12,27 @@ import podcastparser
 import pytest
 from lxml import etree
 
-from podcast_pipe.config import Funding
-from podcast_pipe.episodes import Episode, Person, episode_guid
+from podcast_pipe.build import build_episodes
+from podcast_pipe.chapters import chapters_json
+from podcast_pipe.config import AudioSettings, Funding
+from podcast_pipe.episodes import Chapter, Episode, Person, episode_guid
 from podcast_pipe.feed import render_feed
-from podcast_pipe.manifest import LiveEpisode
+from podcast_pipe.manifest import LiveEpisode, Manifest
+from podcast_pipe.psc import npt
+from podcast_pipe.publish import plan_release
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
     "podcast": "https://podcastindex.org/namespace/1.0",
     "atom": "http://www.w3.org/2005/Atom",
     "content": "http://purl.org/rss/1.0/modules/content/",
+    "psc": "http://podlove.org/simple-chapters",
 }
 BAKU = dt.timezone(dt.timedelta(hours=4))
+CHAPTERS = (
+    Chapter(0.0, "Giriş"),
+    Chapter(135.5, "Tarihi bağ & dostluk", url="https://example.org/tarih?a=1&b=2"),
+)
 NOTES = """İzmir ile **Bakü** arasında 40 yıl: *kardeşlik* & dostluk.
 
 - Konuk: [Perviz Altay](https://example.org/perviz?a=1&b=2)
@@ -68,6 +78,7 @@ def full_feed(make_show: Callable, make_episode: Callable) -> bytes:
         notes=NOTES,
         summary="Kardeşliğin hikâyesi",
         persons=(Person("Perviz Altay", role="Guest"), Person("Ayşe Yılmaz")),
+        chapters=CHAPTERS,
     )
     second = make_episode(
         "xezerden-salam",
@@ -147,6 +158,16 @@ def test_podcastparser_reads_episodes_as_gpodder_does(full_feed: bytes) -> None:
     assert first["explicit"] is False and second["explicit"] is True
     assert first["number"] == 1 and first["type"] == "full"
     assert first["published"] == dt.datetime(2026, 1, 12, 13, 3, tzinfo=dt.UTC).timestamp()
+    # gPodder reads chapters only inline (psc), whole seconds.
+    assert first["chapters"] == [
+        {"start": 0, "title": "Giriş"},
+        {
+            "start": 135,
+            "title": "Tarihi bağ & dostluk",
+            "href": "https://example.org/tarih?a=1&b=2",
+        },
+    ]
+    assert "chapters" not in second
 
 
 def test_namespaces_and_element_placement(full_feed: bytes) -> None:
@@ -198,6 +219,7 @@ def test_namespaces_and_element_placement(full_feed: bytes) -> None:
     assert newest.findtext("itunes:explicit", namespaces=NS) == "true"
     assert newest.find("podcast:transcript", NS).get("type") == "application/x-subrip"
     assert newest.find("podcast:chapters", NS) is None
+    assert newest.find("psc:chapters", NS) is None
     assert newest.find("itunes:image", NS) is None
 
 
@@ -315,3 +337,54 @@ def test_notes_that_contain_a_cdata_terminator_still_parse(
     feed = render_feed(make_show(), [(episode, live(episode))])
     html = xml(feed).findtext("channel/item/content:encoded", namespaces=NS)
     assert html == "<p>Dizi: x[y[0]]&gt; z ve <code>a[b[0]]&gt;c</code></p>"
+
+
+def psc_starts(feed: bytes) -> list[str]:
+    return [c.get("start") for c in xml(feed).iterfind("channel/item/psc:chapters/", NS)]
+
+
+def test_inline_chapters_are_shifted_by_the_intro_like_the_json_ones(
+    make_show: Callable, make_episode: Callable
+) -> None:
+    episode = make_episode(chapters=CHAPTERS)
+    item = live(episode, chapters_key="chapters/bolum-1.json", chapters_offset_s=7.25)
+    feed = render_feed(make_show(), [(episode, item)])
+    chapters = xml(feed).find("channel/item/psc:chapters", NS)
+    assert chapters.get("version") == "1.2"
+    assert psc_starts(feed) == ["00:00:07.250", "00:02:22.750"]
+    expected = chapters_json(episode, duration_s=item.duration_s, offset_s=7.25)
+    assert [c["startTime"] for c in expected["chapters"]] == [7.25, 142.75]
+    parsed = podcastparser.parse("https://podcast.example.org/feed.xml", io.BytesIO(feed))
+    assert [c["start"] for c in parsed["episodes"][0]["chapters"]] == [7, 142]
+    assert not feedparser.parse(feed).bozo
+
+
+def test_no_inline_chapters_without_published_json_chapters(
+    make_show: Callable, make_episode: Callable
+) -> None:
+    # A live entry from before the chapters were written: psc and podcast:chapters go together.
+    episode = make_episode(chapters=CHAPTERS)
+    feed = render_feed(make_show(), [(episode, live(episode))])
+    assert xml(feed).find("channel/item/psc:chapters", NS) is None
+    assert xml(feed).find("channel/item/podcast:chapters", NS) is None
+
+
+def test_built_episode_feed_chapters_match_the_built_json(
+    make_show: Callable, make_episode: Callable, make_image: Callable, make_audio: Callable
+) -> None:
+    make_image("feed/cover.jpg")
+    intro = make_audio("assets/intro.wav", "sine=f=300", 2)
+    show = make_show(audio=AudioSettings(intro=intro))
+    audio = make_audio("episodes/bolum-1.wav", "sine=f=500", 3)
+    episode = make_episode(audio_path=audio, chapters=(Chapter(0, "Giriş"), Chapter(1, "Bakü")))
+    [record] = build_episodes(show, [episode], progress=False)
+    assert record.intro_s > 1
+    now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
+    plan = plan_release(show, [(episode, record)], Manifest(), now)
+    assert plan.manifest.episodes[0].chapters_offset_s == record.intro_s
+    built = json.loads((show.build_dir / "bolum-1.chapters.json").read_text())
+    parsed = podcastparser.parse(show.publish.feed_url, io.BytesIO(plan.feed))
+    titles = [c["title"] for c in parsed["episodes"][0]["chapters"]]
+    assert titles == [c["title"] for c in built["chapters"]] == ["Giriş", "Bakü"]
+    starts = [c["startTime"] for c in built["chapters"]]
+    assert psc_starts(plan.feed) == [npt(s) for s in starts]

@@ -16,11 +16,13 @@ from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 
 from . import __version__
+from .chapters import timeline
 from .config import Show
 from .episodes import Episode
 from .manifest import LiveEpisode
 from .notes import DESCRIPTION_MAX_BYTES, notes_html, notes_text, truncate_bytes
 from .podcasting20 import Podcasting20EntryExtension, Podcasting20Extension
+from .psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
@@ -99,6 +101,7 @@ def _channel(show: Show, cover_key: str | None) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension("podcast", ItunesExtension, ItunesEntryExtension)
     fg.register_extension("podcast20", Podcasting20Extension, Podcasting20EntryExtension)
+    fg.register_extension("psc", PodloveChaptersExtension, PodloveChaptersEntryExtension)
     link = show.website or show.publish.base_url
     fg.title(show.title)
     # feedgen takes the channel <link> from the last link given: self first, website last.
@@ -159,6 +162,7 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
         p20.podcast_episode(episode.episode)
     if live.chapters_key:
         p20.podcast_chapters(public_url(show, live.chapters_key))
+        _inline_chapters(entry, episode, live)
     if live.transcript_key:
         suffix = live.transcript_key[live.transcript_key.rfind(".") :].lower()
         p20.podcast_transcript(
@@ -171,3 +175,14 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
         p20.podcast_person(
             person.name, role=person.role, group=person.group, img=person.img, href=person.href
         )
+
+
+def _inline_chapters(entry: FeedEntry, episode: Episode, live: LiveEpisode) -> None:
+    """The JSON chapters again as psc:chapters, for apps that read only those (gPodder).
+
+    Same timeline as the build's JSON and ID3 chapters: shifted by the intro, in the
+    published audio's seconds.
+    """
+    timed = timeline(episode, duration_s=live.duration_s, offset_s=live.chapters_offset_s)
+    for item in timed:
+        entry.psc.psc_chapter(item.start_s, item.chapter.title, href=item.chapter.url)
