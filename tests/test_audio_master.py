@@ -124,3 +124,30 @@ def test_a_failure_mid_encode_leaves_the_previous_output(make_audio, tmp_path, m
         master(Program(probe(path)), AudioSettings(), out)
     assert out.read_bytes() == b"previous master"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+def test_gain_search_learns_the_slope_of_a_limited_programme():
+    search = master_module.GainSearch(10.0)
+    search.step(level=-17.0, target=-16.0)  # first step: the prior slope, 0.7
+    assert search.gain_db == pytest.approx(10 + 1 / 0.7)
+    search.step(level=-16.5, target=-16.0)  # +1.43 dB of gain gave +0.5 LU: slope 0.35
+    assert search.slope == pytest.approx(0.5 / (1 / 0.7))
+    assert search.gain_db == pytest.approx(10 + 1 / 0.7 + 0.5 / search.slope)
+
+
+def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(make_audio, monkeypatch):
+    path = make_audio("long.wav", SPEECH.format(a=0.2), 40)
+    fmt = master_module.Mp3Format(1, 44100, 64)
+    program = Program(probe(path))
+    whole = master_module.rehearse(program, fmt, 20.0, -3.0)
+    monkeypatch.setattr(master_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 4
+    stream, selects = master_module._stream, []
+
+    def spy(*args, **kwargs):
+        selects.append(kwargs.get("select"))
+        return stream(*args, **kwargs)
+
+    monkeypatch.setattr(master_module, "_stream", spy)
+    sampled = master_module.rehearse(program, fmt, 20.0, -3.0)
+    assert selects == ["aselect='lt(mod(t\\,24.0)\\,6.0)'"]
+    assert abs(sampled - whole) <= 0.2

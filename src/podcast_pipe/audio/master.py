@@ -59,6 +59,7 @@ TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSALS = 3
 REHEARSAL_GOAL_LU = 0.15  # the meter reads to 0.1 LU
 REHEARSAL_SEGMENT_S = 6.0
+REHEARSAL_SAMPLING_S = 600  # sample one segment in 2 from this length, in 3 from twice it…
 CHUNK_FRAMES = 65536
 DUAL_MONO_DB = 10 * math.log10(2)  # identical stereo → mono reads this much lower (BS.1770)
 _MAX_VOLUME = re.compile(r"max_volume: (\S+) dB")
@@ -261,7 +262,7 @@ def rehearse(
     """
     meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
     seconds = sum(part.duration_s or 0 for part in program.parts)
-    every = min(4, 1 + int(seconds // 600))
+    every = min(4, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
     keep = f"aselect='lt(mod(t\\,{period})\\,{REHEARSAL_SEGMENT_S})'" if every > 1 else ""
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
