@@ -115,3 +115,17 @@ def test_silence_trim_keeps_padding_and_moves_chapters(make_audio):
 
 def test_no_trim_when_there_is_no_silence(make_audio):
     assert speech_bounds(make_audio("full.wav", "sine", 2), -50.0, 0.25) == (0.0, None)
+
+
+@pytest.mark.parametrize(("name", "keep"), [("cut.wav", 200_000), ("cut.flac", 30_000)])
+def test_truncated_files_are_refused(make_audio, tmp_path, name, keep):
+    from podcast_pipe.audio.master import master
+    from podcast_pipe.config import AudioSettings
+
+    whole = make_audio(name, "sine=f=440", 4)
+    cut = tmp_path / f"kesik-{name}"
+    cut.write_bytes(whole.read_bytes()[:keep])
+    with pytest.raises(AudioError, match="truncated: its header promises 4.0 s") as caught:
+        master(Program(probe(cut)), AudioSettings(), tmp_path / "out.mp3")
+    assert caught.value.path == cut
+    master(Program(probe(whole)), AudioSettings(), tmp_path / "out.mp3")  # the whole file is fine

@@ -8,6 +8,7 @@ same graph instead of being loaded into memory.
 from __future__ import annotations
 
 import re
+import wave
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ _STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 PROBE_TIMEOUT_S = 60
+TRUNCATION_SLACK_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,34 @@ def probe(path: Path, *, exe: str | None = None) -> SourceInfo:
         seconds = int(h) * 3600 + int(m) * 60 + float(s)
     codec, rate, layout = match.groups()
     return SourceInfo(path, codec, int(rate), _channel_count(layout), seconds)
+
+
+def check_complete(info: SourceInfo, decoded_s: float) -> None:
+    """Refuse audio that ends before its header says it should: a cut-off copy or upload.
+
+    Only WAV (data chunk size) and FLAC (sample count) headers state their length exactly;
+    ffmpeg decodes what is there of a truncated file without failing.
+    """
+    declared = _declared_seconds(info)
+    if declared and decoded_s < declared - TRUNCATION_SLACK_S:
+        raise AudioError(
+            f"the file is truncated: its header promises {declared:.1f} s, "
+            f"only {decoded_s:.1f} s decode",
+            path=info.path,
+            hint="copy or export it again",
+        )
+
+
+def _declared_seconds(info: SourceInfo) -> float | None:
+    if info.codec == "flac":
+        return info.duration_s
+    if info.path.suffix.lower() != ".wav":
+        return None
+    try:
+        with wave.open(str(info.path), "rb") as header:
+            return header.getnframes() / header.getframerate()
+    except (wave.Error, EOFError, OSError):  # float or extensible WAVs: ffmpeg reads them anyway
+        return None
 
 
 def convert(channels_in: int, layout: str) -> str:

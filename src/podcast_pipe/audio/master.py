@@ -39,7 +39,7 @@ import numpy as np
 from ..config import AudioSettings
 from ..errors import AudioError
 from ..ffmpeg import FFmpeg
-from .decode import Program, read_pcm
+from .decode import Program, check_complete, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
 from .meter import Loudness, PcmMeter, ebur128, parse_summary, require_sound
@@ -215,6 +215,8 @@ def analyse(
     loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
     own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
     require_sound(own, program.main.path)
+    if not tapped and program.trim == (0.0, None):
+        check_complete(program.main, process.last_time)
     difference = _MAX_VOLUME.search(stderr)
     if detect and difference and float(difference.group(1)) <= -90:
         channels = 1
