@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .config import Show, did_you_mean
-from .errors import EpisodeError, Problems
+from .errors import EpisodeError, Problems, display_path
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
@@ -433,7 +433,7 @@ def _check_unique(catalog: Catalog) -> None:
     by_number: dict[tuple[int | None, int], Episode] = {}
     for ep in catalog.episodes:
         if ep.slug in by_slug:
-            other = by_slug[ep.slug].meta_path
+            other = display_path(by_slug[ep.slug].meta_path)
             catalog.problems.error(EpisodeError(
                 f"slug {ep.slug!r} is also the slug of {other}", path=ep.meta_path, field="slug",
                 hint="rename one of them: slugs must be unique"))  # fmt: skip
@@ -441,7 +441,7 @@ def _check_unique(catalog: Catalog) -> None:
         if ep.episode is not None and ep.type == "full":
             key = (ep.season, ep.episode)
             if key in by_number:
-                other = by_number[key].meta_path
+                other = display_path(by_number[key].meta_path)
                 catalog.problems.error(EpisodeError(
                     f"episode {ep.episode} (season {ep.season or '-'}) is also used by {other}",
                     path=ep.meta_path, field="episode", hint="give each episode its own number"))  # fmt: skip
