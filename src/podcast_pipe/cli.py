@@ -175,7 +175,10 @@ def check(ctx: Context, online: bool) -> None:
 @pass_context
 @user_errors
 def status(ctx: Context) -> None:
-    """Show each episode's state: pending, draft, scheduled, ready, built, published."""
+    """Show each episode's state: pending, draft, scheduled, ready, built, published.
+
+    "changed" means built differently from what is live: the next publish uploads it.
+    """
     show = ctx.show
     now = dt.datetime.now(dt.UTC)
     catalog = load_episodes(show)
@@ -193,7 +196,7 @@ def tags(file: Path) -> None:
 
     \b
     Example:
-      podcast-pipe tags build/izmir-ile-baku.mp3
+      podcast-pipe tags build/01-izmir-ve-baku.mp3
     """
     click.echo(tag_report(read_tags(file)))
 
@@ -215,7 +218,7 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
     \b
     Examples:
       podcast-pipe build
-      podcast-pipe build izmir-ile-baku --force
+      podcast-pipe build 01-izmir-ve-baku --force
     """
     from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
 
