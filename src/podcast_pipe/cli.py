@@ -177,7 +177,7 @@ def check(ctx: Context, online: bool) -> None:
 def status(ctx: Context) -> None:
     """Show each episode's state: pending, draft, scheduled, ready, built, published.
 
-    "changed" means built differently from what is live: the next publish uploads it.
+    "changed since publish": built differently from what is live; the next publish uploads it.
     """
     show = ctx.show
     now = dt.datetime.now(dt.UTC)
