@@ -60,6 +60,7 @@ LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSALS = 3
 REHEARSAL_GOAL_LU = 0.15  # the meter reads to 0.1 LU
+TRUSTED_STEP_LU = 0.3
 REHEARSAL_SEGMENT_S = 6.0
 REHEARSAL_SAMPLING_S = 600  # sample one segment in 2 from this length, in 3 from twice it…
 CHUNK_FRAMES = 65536
@@ -144,12 +145,19 @@ def _fit_gain(
     exe: str | None,
     on_progress: Progress,
 ) -> None:
-    """Rehearse gain + limiter until the PCM reads ``target`` (the limiter lowers loudness)."""
+    """Rehearse gain + limiter until the PCM reads ``target`` (the limiter lowers loudness).
+
+    A step from a miss of at most ``TRUSTED_STEP_LU`` is taken without rehearsing it: with
+    any slope from 0.4 to 1 it lands within 0.13 LU, and the MP3 is measured anyway.
+    """
     for _ in range(REHEARSALS):
         level = rehearse(program, fmt, search.gain_db, ceiling_db, exe=exe, on_progress=on_progress)
-        if round(abs(target - level), 2) <= REHEARSAL_GOAL_LU:
+        miss = round(abs(target - level), 2)
+        if miss <= REHEARSAL_GOAL_LU:
             return
         search.step(level, target)
+        if miss <= TRUSTED_STEP_LU:
+            return
 
 
 class GainSearch:
