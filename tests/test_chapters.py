@@ -101,6 +101,11 @@ def test_timeline_ends_each_chapter_at_the_next_and_the_last_at_the_end() -> Non
     assert [(t.start_s, t.end_s) for t in timed] == [(5, 140.25), (140.25, 605), (605, 700)]
 
 
+def test_trimmed_leading_silence_moves_the_first_chapter_to_zero() -> None:
+    timed = timeline(episode_with(*CHAPTERS), duration_s=700, offset_s=-1.5)
+    assert [t.start_s for t in timed] == [0.0, 133.75, 598.5]
+
+
 def test_a_chapter_past_the_end_names_file_and_field() -> None:
     with pytest.raises(EpisodeError) as caught:
         timeline(episode_with(*CHAPTERS), duration_s=605, offset_s=10)

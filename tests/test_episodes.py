@@ -9,7 +9,6 @@ import pytest
 
 from podcast_pipe.config import load_show
 from podcast_pipe.episodes import (
-    check_chapter_bounds,
     episode_guid,
     load_episodes,
     parse_timestamp,
@@ -256,10 +255,3 @@ def test_timestamps() -> None:
     assert parse_timestamp(135) == 135  # YAML 1.1 reads unquoted 02:15 as 135
     assert parse_timestamp("2:75") is None
     assert parse_timestamp(True) is None
-
-
-def test_chapter_bounds_checked_once_duration_is_known(tmp_path: Path) -> None:
-    _, catalog = catalog_of(tmp_path, {"a.md": GOOD, "a.wav": b"x"})
-    problems = check_chapter_bounds(catalog.episodes[0], 200.0)
-    assert [p.field for p in problems] == ["chapters[3].start"]
-    assert "after the audio ends (200.0 s)" in str(problems[0])

@@ -26,13 +26,14 @@ class TimedChapter:
 
 
 def timeline(episode: Episode, *, duration_s: float, offset_s: float) -> list[TimedChapter]:
-    """Chapters shifted by ``offset_s`` (the intro), each ending where the next starts.
+    """Chapters shifted by ``offset_s`` (intro, trimmed silence), each ending where the next starts.
 
     The last one ends at ``duration_s``; one that would start after the end is an error.
     """
     if not episode.chapters:
         return []
-    starts = [chapter.start_s + offset_s for chapter in episode.chapters]
+    # A negative offset (leading silence trimmed, no intro) moves the first chapter to 0.
+    starts = [max(0.0, chapter.start_s + offset_s) for chapter in episode.chapters]
     for n, (chapter, start) in enumerate(zip(episode.chapters, starts, strict=True), 1):
         if start >= duration_s:
             raise EpisodeError(

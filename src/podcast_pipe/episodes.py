@@ -414,20 +414,6 @@ def _persons(value: Any, bad) -> tuple[Person, ...]:
     return tuple(persons)
 
 
-def check_chapter_bounds(episode: Episode, duration_s: float) -> list[EpisodeError]:
-    """Chapters that start after the end of the audio (known once it is decoded)."""
-    return [
-        EpisodeError(
-            f"chapter {c.title!r} starts at {c.start_s:.1f} s, after the audio ends ({duration_s:.1f} s)",
-            path=episode.meta_path,
-            field=f"chapters[{n}].start",
-            hint="fix the time or remove the chapter",
-        )
-        for n, c in enumerate(episode.chapters, 1)
-        if c.start_s >= duration_s
-    ]
-
-
 def _check_unique(catalog: Catalog) -> None:
     by_slug: dict[str, Episode] = {}
     by_number: dict[tuple[int | None, int], Episode] = {}
