@@ -28,7 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from . import artwork, chapters, tags
-from .audio.decode import Program, decoded_seconds, probe, speech_bounds
+from .audio.clips import prepare_clip
+from .audio.decode import Program, SourceInfo, probe, speech_bounds
 from .audio.encode import Mp3Format
 from .audio.limiter import LimiterStats
 from .audio.master import MASTER_VERSION, MasterResult, master
@@ -41,6 +42,7 @@ from .ffmpeg import find_ffmpeg
 from .tags import write_tags
 
 CACHE = ".cache"
+CLIPS = "clips"  # under CACHE: the intros and outros, trimmed, as WAV
 REPORT = "report.json"
 
 
@@ -182,8 +184,10 @@ def build_episode(
     action = "up to date"
     if cached is None:
         fresh = show.build_dir / CACHE / f"{episode.slug}.new.mp3"
+        exe = exe or find_ffmpeg(show.audio.ffmpeg)
+        clip_cache = show.build_dir / CACHE / CLIPS
         with bars.episode(episode.slug) as report:
-            program = _program(episode.audio_path, intro, outro, show.audio, exe)
+            program = _program(episode.audio_path, intro, outro, show.audio, exe, clip_cache)
             result = master(program, show.audio, fresh, exe=exe, on_progress=report)
         cache_key = key()
         os.replace(fresh, _master_path(show, episode.slug, cache_key))
@@ -232,22 +236,37 @@ def _clip(override: Path | bool | None, default: Path | None) -> Path | None:
 
 
 def _program(
-    main: Path, intro: Path | None, outro: Path | None, settings: AudioSettings, exe: str
+    main: Path,
+    intro: Path | None,
+    outro: Path | None,
+    settings: AudioSettings,
+    exe: str,
+    cache: Path,
 ) -> Program:
-    """Probe the parts and work out the crossfade and silence trim."""
+    """Probe the parts, prepare the clips (silence trimmed) and work out crossfade and trim."""
     main_info = probe(main, exe=exe)
-    intro_info = probe(intro, exe=exe) if intro else None
-    outro_info = probe(outro, exe=exe) if outro else None
-    intro_s = decoded_seconds(intro, exe=exe) if intro else 0.0
+    threshold = settings.silence_threshold_db
+    intro_info, intro_s = _prepared(intro, cache, threshold, exe)
+    outro_info, _ = _prepared(outro, cache, threshold, exe)
     trim = (0.0, None)
     if settings.trim_silence:
         padding = settings.silence_padding_ms / 1000
-        trim = speech_bounds(main, settings.silence_threshold_db, padding, exe=exe)
+        trim = speech_bounds(main, threshold, padding, exe=exe)
     # acrossfade needs both sides at least as long as the fade.
     lengths = [intro_s] if intro else []
     lengths += [p.duration_s for p in (main_info, outro_info) if p and p.duration_s]
     crossfade = min([settings.crossfade_ms / 1000, *(length / 2 for length in lengths)])
     return Program(main_info, intro_info, outro_info, intro_s, crossfade, trim)
+
+
+def _prepared(
+    clip: Path | None, cache: Path, threshold_db: float, exe: str
+) -> tuple[SourceInfo | None, float]:
+    """The clip as mastered (clips.prepare_clip: its silence trimmed), probed, and its length."""
+    if clip is None:
+        return None, 0.0
+    wav, seconds = prepare_clip(clip, cache, exe=exe, threshold_db=threshold_db)
+    return probe(wav, exe=exe), seconds
 
 
 def _master_settings(settings: AudioSettings) -> dict[str, Any]:

@@ -176,13 +176,6 @@ class Program:
         return ";".join(chains)
 
 
-def decoded_seconds(path: Path, *, exe: str | None = None) -> float:
-    """The exact decoded length of a (short) clip such as an intro."""
-    process = FFmpeg(["-i", path, "-map", "0:a:0", "-f", "null", "-"], subject=path, exe=exe)
-    process.wait(PROBE_TIMEOUT_S)
-    return process.last_time
-
-
 def speech_bounds(
     path: Path, threshold_db: float, padding_s: float, *, exe: str | None = None
 ) -> tuple[float, float | None]:

@@ -44,7 +44,7 @@ from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
 from .meter import Loudness, PcmMeter, ebur128, parse_summary, require_sound
 
-MASTER_VERSION = 1  # bump when the same inputs would master differently
+MASTER_VERSION = 2  # bump when the same inputs would master differently
 # The PCM is limited this far under the ceiling: LAME raises true peaks (measured: by 1.2 dB
 # over 1 h of heavily limited speech at 128 kbps, more over 3 h), and more under 96 kbps.
 PEAK_MARGIN_DB = 2.0
