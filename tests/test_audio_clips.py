@@ -129,3 +129,17 @@ def test_pydub_is_imported_without_warnings(tmp_path):
         timeout=60,
     )
     assert run.returncode == 0 and run.stderr == "", run.stderr
+
+
+def test_a_clip_ffmpeg_cannot_decode_is_an_audio_error(make_audio, tmp_path):
+    """An ffmpeg that reads the header (``-i``) but fails to decode, as on a damaged file."""
+    source = make_audio("intro.mp3", JINGLE, 4.5)
+    failing = tmp_path / "ffmpeg"
+    failing.write_text(
+        '#!/bin/sh\ncase "$*" in *-acodec*) echo "Invalid data found" >&2; exit 1;; esac\n'
+        f'exec "{EXE}" "$@"\n'
+    )
+    failing.chmod(failing.stat().st_mode | stat.S_IEXEC)
+    with pytest.raises(AudioError, match="Invalid data found") as refused:
+        prepare_clip(source, tmp_path / "cache", exe=str(failing), threshold_db=-50)
+    assert refused.value.path == source

@@ -59,15 +59,24 @@ def _decode(path: Path, exe: str) -> AudioSegment:
     """
     info = probe(path, exe=exe)
     _refuse_long(path, info.duration_s)
-    segment = _pydub().AudioSegment
+    pydub = _pydub()
+    segment = pydub.AudioSegment
     segment.converter = exe
     # Decoding stops just past the limit, so a clip without a stated length is refused too.
     cap = {"duration": MAX_CLIP_S + 1}
-    if path.suffix.lower() in (".wav", ".wave") and info.codec not in _PYDUB_WAV:
-        with path.open("rb") as stream:  # no file name: pydub hands the stream to ffmpeg
-            clip = segment.from_file(stream, format="wav", codec=info.codec, **cap)
-    else:
-        clip = segment.from_file(path, codec=info.codec, **cap)
+    try:
+        if path.suffix.lower() in (".wav", ".wave") and info.codec not in _PYDUB_WAV:
+            with path.open("rb") as stream:  # no file name: pydub hands the stream to ffmpeg
+                clip = segment.from_file(stream, format="wav", codec=info.codec, **cap)
+        else:
+            clip = segment.from_file(path, codec=info.codec, **cap)
+    except pydub.exceptions.CouldntDecodeError as exc:
+        last = str(exc).strip().splitlines()[-1]
+        raise AudioError(
+            f"ffmpeg cannot decode it ({last})",
+            path=path,
+            hint="export it again as WAV, FLAC or MP3",
+        ) from exc
     _refuse_long(path, _seconds(clip))
     return clip
 
@@ -78,6 +87,7 @@ def _pydub():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import pydub
+        import pydub.exceptions
         import pydub.silence
 
     return pydub
