@@ -14,6 +14,8 @@ from typing import Any
 import click
 
 from . import __version__, scaffold
+from .audio.meter import measure_file
+from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
 from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
@@ -220,7 +222,6 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
       podcast-pipe build
       podcast-pipe build 01-izmir-ve-baku --force
     """
-    from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
@@ -245,7 +246,6 @@ def loudness(files: tuple[Path, ...], as_json: bool) -> None:
     Example:
       podcast-pipe loudness build/*.mp3
     """
-    from .audio.meter import measure_file
 
     results = [(path, measure_file(path)) for path in files]
     if as_json:
@@ -301,9 +301,9 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
       AWS_PROFILE=podcast podcast-pipe publish
     """
     show = ctx.show
-    plan = publish_show(
-        show, dry_run=dry_run, allow_removal=allow_removal, progress=sys.stderr.isatty()
-    )
+    plan = publish_show(show, dry_run=dry_run, allow_removal=allow_removal)
+    if plan.built:
+        click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
     for note in plan.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
     for line in plan.describe():

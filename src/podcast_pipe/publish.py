@@ -78,6 +78,7 @@ class Plan:
     uploads: list[Upload]
     deletes: list[str]
     notes: list[str] = field(default_factory=list)  # things done or found on the way
+    built: list[BuildRecord] = field(default_factory=list)  # episodes mastered or re-tagged now
 
     @property
     def changes(self) -> ManifestDiff:
@@ -278,10 +279,12 @@ def publish_show(
     ready = checked_episodes(show, now)
     target = open_target(show.publish.target, show.publish, root=show.root)
     remote_manifest(target, show)  # fail fast (bucket, credentials, endpoint) before a long build
-    build_episodes(show, ready, progress=progress)
+    built = build_episodes(show, ready, progress=progress)
     episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
     options = dict(dry_run=dry_run, allow_removal=allow_removal, progress=progress)
-    return release(show, target, episodes, now=now, **options)
+    plan = release(show, target, episodes, now=now, **options)
+    plan.built = [record for record in built if record.action != "up to date"]
+    return plan
 
 
 def release(
@@ -351,7 +354,7 @@ def execute(plan: Plan, target: Target, *, concurrency: int = 4, progress: bool 
         unit_scale=True,
         unit_divisor=1024,
         desc="upload",
-        disable=not progress or not plan.uploads,
+        disable=True if not (progress and plan.uploads) else None,  # None: only on a terminal
     ) as bar:
         with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
             # list() re-raises the first failure; the feed is not touched after one.
