@@ -455,7 +455,7 @@ class Progress:
     def done(self, slug: str, action: str) -> None:
         if self.overall is not None:
             self.overall.update(1)
-        elif self.enabled:
+        elif self.enabled and action != "up to date":  # an idle run stays quiet
             print(f"{slug}: {action}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
