@@ -86,6 +86,7 @@ def test_categories_and_owner(tmp_path: Path) -> None:
             "publish.base_url: is required for an s3:// target",
         ),
         ('[publish]\naddressing = "side"\n', "publish.addressing: unknown value 'side'"),
+        ('[publish]\nretry_mode = "legacy"\n', "publish.retry_mode: unknown value 'legacy'"),
         ("[extra]\n", "extra: unknown section"),
     ],
 )

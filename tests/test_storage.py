@@ -102,9 +102,11 @@ def test_s3_multipart_upload_of_a_large_file(s3, tmp_path):
     assert target.get("episodes/big-00000000.mp3") == big.read_bytes()
 
 
-def test_s3_retries_throttling_and_connection_resets(s3, fault_proxy, make_mp3):
+@pytest.mark.parametrize("mode", ["standard", "adaptive"])
+def test_s3_retries_throttling_and_connection_resets(s3, fault_proxy, make_mp3, mode):
     mp3 = make_mp3()
-    target = s3_target(s3)
+    target = s3_target(s3, retry_mode=mode)
+    assert target.client.meta.config.retries["mode"] == mode
     fault_proxy.slow_down = 2
     target.put_bytes("feed.xml", b"<rss/>")
     fault_proxy.resets = 1

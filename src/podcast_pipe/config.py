@@ -66,6 +66,7 @@ class PublishSettings:
     acl: str | None = None  # e.g. "public-read"; many providers refuse ACLs
     checksums: str = "when_required"  # when_required | when_supported
     max_attempts: int = 8
+    retry_mode: str = "standard"  # botocore: standard | adaptive (also throttles the client)
     concurrency: int = 4
 
     @property
@@ -142,7 +143,7 @@ AUDIO_KEYS = {
 }  # fmt: skip
 PUBLISH_KEYS = {
     "target", "base_url", "endpoint_url", "region", "addressing", "acl", "checksums",
-    "max_attempts", "concurrency",
+    "max_attempts", "retry_mode", "concurrency",
 }  # fmt: skip
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
@@ -430,6 +431,9 @@ def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
             f"unknown value {checksums!r}",
             'use "when_required" or "when_supported"',
         )
+    retry_mode = r.get("publish", t, "retry_mode", str, d.retry_mode)
+    if retry_mode not in ("standard", "adaptive"):
+        r.bad("publish.retry_mode", f"unknown value {retry_mode!r}", 'use "standard" or "adaptive"')
     return PublishSettings(
         target=target.rstrip("/"),
         base_url=base_url.rstrip("/") + "/" if base_url else "",
@@ -439,5 +443,6 @@ def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
         acl=r.get("publish", t, "acl", str),
         checksums=checksums,
         max_attempts=r.get("publish", t, "max_attempts", int, d.max_attempts),
+        retry_mode=retry_mode,
         concurrency=r.get("publish", t, "concurrency", int, d.concurrency),
     )

@@ -191,7 +191,7 @@ class S3Target:
 
 
 def client_config(settings: PublishSettings) -> Config:
-    """Retries (botocore's standard mode), addressing style and the checksum policy.
+    """Retries (botocore's standard or adaptive mode), addressing style and the checksum policy.
 
     Recent boto3 sends CRC32 checksum trailers by default, which several S3-compatible services
     reject; ``when_required`` (our default) restores the old behaviour (QUIRKS, Hosting).
@@ -200,7 +200,7 @@ def client_config(settings: PublishSettings) -> Config:
     if settings.addressing != "auto":
         s3["addressing_style"] = settings.addressing
     return Config(
-        retries={"mode": "standard", "max_attempts": settings.max_attempts},
+        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
         s3=s3,
         connect_timeout=10,
         read_timeout=60,
