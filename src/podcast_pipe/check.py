@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .build import read_record
+from .chapters import timeline
 from .config import Show, inspect_show
-from .episodes import Catalog, load_episodes
+from .episodes import Catalog, Episode, load_episodes
 from .errors import EpisodeError, Problems, display_path
 from .lint import lint_show
 
@@ -28,6 +30,8 @@ def check_workspace(root: Path) -> Checked:
     catalog = load_episodes(show)
     problems.extend(catalog.problems)
     problems.extend(lint_show(show, catalog.episodes))
+    for episode in catalog.episodes:
+        _check_chapter_times(show, episode, problems)
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     return Checked(show, catalog, problems)
@@ -40,3 +44,17 @@ def pending_warning(audio: Path) -> EpisodeError:
         path=audio,
         hint=f'run `podcast-pipe new "Title" --audio "{display_path(audio)}"`',
     )
+
+
+def _check_chapter_times(show: Show, episode: Episode, problems: Problems) -> None:
+    """Chapters must start inside the audio: known once this audio has been built."""
+    record = read_record(show, episode.slug)
+    if not (record and episode.chapters and episode.audio_path):
+        return
+    stat = episode.audio_path.stat()
+    if tuple(record.source_stat) != (stat.st_size, stat.st_mtime_ns):
+        return  # the audio changed since that build: its length is not known yet
+    try:
+        timeline(episode, duration_s=record.duration_s, offset_s=record.intro_s)
+    except EpisodeError as exc:
+        problems.error(exc)
