@@ -72,7 +72,7 @@ def test_categories_and_owner(tmp_path: Path) -> None:
     ("extra", "expected"),
     [
         ('titel = "x"\n', "show.titel: unknown key — did you mean `title`?"),
-        ('type = "daily"\n', "show.type: unknown type 'daily'"),
+        ('type = "daily"\n', "show.type: unknown value 'daily'"),
         ('timezone = "Mars/Base"\n', "show.timezone: unknown time zone"),
         ("explicit = 1\n", "show.explicit: must be a bool"),
         ('owner = {name = "x"}\n', "show.owner: needs a name and an email"),

@@ -241,6 +241,18 @@ class _Reader:
         self.bad(f"{section}.{key}", f"must be a {names}, not {value!r}", f"write a {names}")
         return default
 
+    def choice(
+        self, section: str, table: dict, key: str, choices: tuple[str, ...], note: str = ""
+    ) -> str:
+        """One of ``choices`` (the first is the default); a problem and the default otherwise."""
+        value = self.get(section, table, key, str, choices[0])
+        if value not in choices:
+            valid = ", ".join(f'"{c}"' for c in choices)
+            hint = f"use one of {valid}" + (f" ({note})" if note else "")
+            self.bad(f"{section}.{key}", f"unknown value {value!r}", hint)
+            return choices[0]
+        return value
+
     def required(self, section: str, table: dict, key: str) -> str:
         value = self.get(section, table, key, str)
         if not value or not str(value).strip():
@@ -253,9 +265,7 @@ def _read_show(root: Path, r: _Reader, t: dict[str, Any]) -> dict[str, Any] | No
     r.unknown("show", t, SHOW_KEYS)
     image = r.get("show", t, "image", str, "feed/cover.jpg")
     owner = _read_owner(r, t.get("owner"))
-    show_type = r.get("show", t, "type", str, "episodic")
-    if show_type not in ("episodic", "serial"):
-        r.bad("show.type", f"unknown type {show_type!r}", "use `episodic` or `serial`")
+    show_type = r.choice("show", t, "type", ("episodic", "serial"))
     medium = r.get("show", t, "medium", str, "podcast")
     if medium not in MEDIUMS:
         r.bad("show.medium", f"unknown medium {medium!r}", did_you_mean(medium, MEDIUMS))
@@ -417,23 +427,9 @@ def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
                 "is required for an s3:// target",
                 "set the public URL the bucket is served from",
             )
-    addressing = r.get("publish", t, "addressing", str, d.addressing)
-    if addressing not in ("auto", "path", "virtual"):
-        r.bad(
-            "publish.addressing",
-            f"unknown value {addressing!r}",
-            'use "auto", "path" (MinIO) or "virtual"',
-        )
-    checksums = r.get("publish", t, "checksums", str, d.checksums)
-    if checksums not in ("when_required", "when_supported"):
-        r.bad(
-            "publish.checksums",
-            f"unknown value {checksums!r}",
-            'use "when_required" or "when_supported"',
-        )
-    retry_mode = r.get("publish", t, "retry_mode", str, d.retry_mode)
-    if retry_mode not in ("standard", "adaptive"):
-        r.bad("publish.retry_mode", f"unknown value {retry_mode!r}", 'use "standard" or "adaptive"')
+    addressing = r.choice("publish", t, "addressing", ("auto", "path", "virtual"), "path for MinIO")
+    checksums = r.choice("publish", t, "checksums", ("when_required", "when_supported"))
+    retry_mode = r.choice("publish", t, "retry_mode", ("standard", "adaptive"))
     return PublishSettings(
         target=target.rstrip("/"),
         base_url=base_url.rstrip("/") + "/" if base_url else "",
