@@ -39,6 +39,7 @@ from .config import AudioSettings, Show
 from .episodes import Catalog, Episode, episode_guid
 from .errors import EpisodeError, PodcastError, Problems
 from .ffmpeg import find_ffmpeg
+from .files import write_atomic
 from .tags import write_tags
 
 CACHE = ".cache"
@@ -386,16 +387,6 @@ def _db(value: float) -> str:
 
 
 # --- files ----------------------------------------------------------------------------------
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    temp = path.with_name(f".{path.name}.part")
-    try:
-        temp.write_bytes(data)
-        os.replace(temp, path)
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def file_sha256(path: Path) -> str:

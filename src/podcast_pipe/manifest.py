@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PublishError
+from .files import write_atomic
 
 MANIFEST_KEY = "manifest.json"
 FORMAT_VERSION = 1
@@ -143,7 +144,4 @@ def read_local(path: Path) -> Manifest:
 
 def write_local(path: Path, manifest: Manifest) -> None:
     """Replace the local copy atomically (a crash leaves the old or the new one, never half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(dump_manifest(manifest))
-    tmp.replace(path)
+    write_atomic(path, dump_manifest(manifest))

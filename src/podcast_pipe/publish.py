@@ -30,6 +30,7 @@ from .config import Show
 from .episodes import Episode, episode_guid
 from .errors import PublishError, StorageError
 from .feed import render_feed
+from .files import write_atomic
 from .manifest import (
     MANIFEST_KEY,
     LiveEpisode,
@@ -400,10 +401,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
     """Atomically replace ``path`` with ``data`` unless it already holds exactly that."""
     if path.is_file() and path.read_bytes() == data:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    tmp.replace(path)
+    write_atomic(path, data)
     return True
 
 
