@@ -1,17 +1,50 @@
-"""Writing local files safely: a crash leaves the old file or the new one, never half of one."""
+"""Local files: one atomic writer and one hasher for the whole tool.
+
+A crash leaves the old file or the new one, never half of one: everything is written to a
+temporary name beside its destination and renamed into place.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
+
+BLOCK = 1 << 20
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path`` (creating its folder), then rename it into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.part")
-    try:
+    """Write ``data`` to ``path`` (creating its folder) through a temporary file and a rename."""
+    with atomic_path(path) as temp:
         temp.write_bytes(data)
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a tool (ffmpeg, a copy) to write; renamed on success.
+
+    On any exception the temporary file is removed and ``path`` is left as it was.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        yield temp
         os.replace(temp, path)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in blocks (bounded memory for long WAVs)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while block := stream.read(BLOCK):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex sha256 of bytes."""
+    return hashlib.sha256(data).hexdigest()
