@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
+import re
 import tomllib
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
 
 from .errors import ConfigError, Problems
 
@@ -27,6 +32,58 @@ class Owner:
 class Funding:
     url: str
     title: str
+
+
+@dataclass(frozen=True)
+class Txt:
+    """Free text for ``podcast:txt``; ``purpose`` says who reads it (``applepodcastsverify``)."""
+
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    """``podcast:license``: an SPDX-style identifier; ``url`` is required for a custom one."""
+
+    identifier: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """``podcast:location``: what place the show or episode is about."""
+
+    name: str
+    geo: str | None = None  # geo:LAT,LON (RFC 5870)
+    osm: str | None = None  # OpenStreetMap N|W|R + id, e.g. R223474
+
+
+@dataclass(frozen=True)
+class RemoteFeed:
+    """A recommended show in ``podcast:podroll``: its ``podcast:guid``, feed URL and title."""
+
+    guid: str
+    url: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``podcast:updateFrequency``: the release schedule as an RFC 5545 rule and as text."""
+
+    text: str
+    rrule: str | None = None
+    dtstart: str | None = None  # ISO 8601, required by a rule with COUNT
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """How the feed is rendered, from ``[feed]``."""
+
+    page_size: int | None = None  # RFC 5005 paging: newest N in feed.xml; None: one document
+    description_chapters: bool = True  # "(00:00) Giriş" lines at the end of the description
 
 
 @dataclass(frozen=True)
@@ -96,6 +153,14 @@ class Show:
     funding: tuple[Funding, ...] = ()
     medium: str = "podcast"
     timezone: str = "UTC"
+    txt: tuple[Txt, ...] = ()
+    license: License | None = None
+    location: Location | None = None
+    podroll: tuple[RemoteFeed, ...] = ()
+    schedule: Schedule | None = None
+    podping: bool = False
+    images: tuple[str, ...] = ()  # podcast:image purposes generated from the cover
+    feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
 
@@ -135,7 +200,11 @@ class Show:
 SHOW_KEYS = {
     "title", "description", "author", "language", "image", "categories", "explicit", "owner",
     "website", "copyright", "type", "guid", "locked", "funding", "medium", "timezone",
+    "txt", "license", "location", "podroll", "schedule", "podping", "images",
 }  # fmt: skip
+FEED_KEYS = {"page_size", "description_chapters"}
+# podcast:image purposes the cover can be turned into (podcast_images.py draws them).
+IMAGE_PURPOSES = ("artwork", "social", "banner")
 AUDIO_KEYS = {
     "loudness", "true_peak", "channels", "bitrate", "sample_rate", "intro", "outro",
     "crossfade_ms", "trim_silence", "silence_threshold_db", "silence_padding_ms", "ffmpeg",
@@ -145,6 +214,7 @@ PUBLISH_KEYS = {
     "target", "base_url", "endpoint_url", "region", "addressing", "acl", "checksums",
     "max_attempts", "retry_mode", "concurrency",
 }  # fmt: skip
+SECTIONS = ["show", "audio", "publish", "feed"]
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -194,16 +264,15 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
         return None, problems
     reader = _Reader(path, problems)
     for section in data:
-        if section not in {"show", "audio", "publish"}:
-            reader.bad(
-                section, "unknown section", did_you_mean(section, ["show", "audio", "publish"])
-            )
+        if section not in SECTIONS:
+            reader.bad(section, "unknown section", did_you_mean(section, SECTIONS))
     show = _read_show(root, reader, _table(data, "show", reader))
     audio = _read_audio(root, reader, _table(data, "audio", reader))
     publish = _read_publish(reader, _table(data, "publish", reader))
+    feed = _read_feed(reader, _table(data, "feed", reader))
     if problems.errors or show is None:
         return None, problems
-    return Show(**show, audio=audio, publish=publish), problems
+    return Show(**show, audio=audio, publish=publish, feed=feed), problems
 
 
 def _table(data: dict[str, Any], name: str, reader: _Reader) -> dict[str, Any]:
@@ -298,6 +367,13 @@ def _read_show(root: Path, r: _Reader, t: dict[str, Any]) -> dict[str, Any] | No
         funding=_read_funding(r, t.get("funding", [])),
         medium=medium,
         timezone=timezone,
+        txt=_read_txt(r, t.get("txt", [])),
+        license=read_license(t.get("license"), "show.license", r.bad),
+        location=read_location(t.get("location"), "show.location", r.bad),
+        podroll=_read_podroll(r, t.get("podroll", [])),
+        schedule=_read_schedule(r, t.get("schedule")),
+        podping=bool(r.get("show", t, "podping", bool, False)),
+        images=_read_image_purposes(r, t.get("images", [])),
     )
 
 
@@ -338,6 +414,220 @@ def _read_funding(r: _Reader, value: Any) -> tuple[Funding, ...]:
         )
         return ()
     return tuple(Funding(url=str(v["url"]), title=str(v.get("title", ""))) for v in value)
+
+
+Bad = Callable[[str, str, str], None]  # (field, message, hint): records one problem
+GEO_URI = re.compile(
+    r"geo:(-?\d{1,2}(?:\.\d+)?),(-?\d{1,3}(?:\.\d+)?)(?:,-?\d+(?:\.\d+)?)?(?:;u=\d+(?:\.\d+)?)?"
+)
+OSM_ID = re.compile(r"[NWR]\d+(?:#\d+)?")
+# Apps and aggregators truncate longer podcast:* values (namespace spec, "Node value").
+TEXT_MAX = 128
+TXT_MAX = 4000
+SCHEDULE_TEXTS = {"DAILY": "Daily", "WEEKLY": "Weekly", "MONTHLY": "Monthly", "YEARLY": "Yearly"}
+
+
+def _short_text(value: Any, field: str, bad: Bad, example: str, limit: int = TEXT_MAX) -> str:
+    """A non-blank string of at most ``limit`` characters, or "" after recording a problem."""
+    if not isinstance(value, str) or not value.strip():
+        bad(field, "must be non-empty text", f"e.g. {example}")
+        return ""
+    if len(value.strip()) > limit:
+        bad(field, f"is {len(value.strip())} characters long", f"keep it under {limit}")
+    return value.strip()
+
+
+def _http_url(value: Any, field: str, bad: Bad) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        bad(field, f"not an http(s) URL: {value!r}", 'e.g. "https://example.org/…"')
+        return None
+    return value
+
+
+def _unknown_keys(table: dict, known: set[str], field: str, bad: Bad) -> None:
+    for key in table:
+        if key not in known:
+            bad(f"{field}.{key}", "unknown key", did_you_mean(str(key), known))
+
+
+def read_license(value: Any, field: str, bad: Bad) -> License | None:
+    """``license = "CC-BY-4.0"`` or ``{identifier, url}`` (podcast.toml and front matter)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"identifier": value}
+    if not isinstance(value, dict):
+        bad(field, "must be a license identifier or a table", 'e.g. "CC-BY-4.0"')
+        return None
+    _unknown_keys(value, {"identifier", "url"}, field, bad)
+    identifier = _short_text(value.get("identifier"), f"{field}.identifier", bad, '"CC-BY-4.0"')
+    url = _http_url(value.get("url"), f"{field}.url", bad)
+    return License(identifier, url) if identifier else None
+
+
+def read_location(value: Any, field: str, bad: Bad) -> Location | None:
+    """``location = "Bakü"`` or ``{name, geo = "geo:40.41,49.87", osm = "R…"}``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"name": value}
+    if not isinstance(value, dict):
+        bad(field, "must be a place name or a table", '{name = "Bakü", geo = "geo:40.41,49.87"}')
+        return None
+    _unknown_keys(value, {"name", "geo", "osm"}, field, bad)
+    name = _short_text(value.get("name"), f"{field}.name", bad, '"İzmir, Türkiye"')
+    geo, osm = value.get("geo"), value.get("osm")
+    if geo is not None:
+        geo = str(geo) if str(geo).startswith("geo:") else f"geo:{geo}"
+        match = GEO_URI.fullmatch(geo)
+        if not match or abs(float(match[1])) > 90 or abs(float(match[2])) > 180:
+            bad(
+                f"{field}.geo",
+                f"not a geo URI: {value['geo']!r}",
+                'latitude,longitude: "geo:38.42,27.14"',
+            )
+            geo = None
+    if osm is not None:
+        osm = str(osm).upper()
+        if not OSM_ID.fullmatch(osm):
+            bad(f"{field}.osm", f"not an OpenStreetMap id: {value['osm']!r}",
+                'N, W or R and the number, e.g. "R223474"')  # fmt: skip
+            osm = None
+    return Location(name, geo, osm) if name else None
+
+
+def _read_txt(r: _Reader, value: Any) -> tuple[Txt, ...]:
+    if isinstance(value, dict | str):
+        value = [value]
+    if not isinstance(value, list):
+        r.bad(
+            "show.txt",
+            "must be a list of tables",
+            'txt = [{text = "…", purpose = "applepodcastsverify"}]',
+        )
+        return ()
+    found = []
+    for n, item in enumerate(value, 1):
+        where = f"show.txt[{n}]"
+        item = {"text": item} if isinstance(item, str) else item
+        if not isinstance(item, dict):
+            r.bad(where, "must be a table", '{text = "…", purpose = "applepodcastsverify"}')
+            continue
+        _unknown_keys(item, {"text", "purpose"}, where, r.bad)
+        text = _short_text(item.get("text"), f"{where}.text", r.bad, '"a1b2c3"', TXT_MAX)
+        purpose = item.get("purpose")
+        if purpose is not None:
+            purpose = _short_text(purpose, f"{where}.purpose", r.bad, '"applepodcastsverify"')
+        if text:
+            found.append(Txt(text, purpose or None))
+    return tuple(found)
+
+
+def _read_podroll(r: _Reader, value: Any) -> tuple[RemoteFeed, ...]:
+    if isinstance(value, dict | str):
+        value = [value]
+    example = '{guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810", title = "…"}'
+    if not isinstance(value, list):
+        r.bad("show.podroll", "must be a list of shows", f"podroll = [{example}]")
+        return ()
+    found = []
+    for n, item in enumerate(value, 1):
+        where = f"show.podroll[{n}]"
+        item = {"guid": item} if isinstance(item, str) else item
+        if not isinstance(item, dict):
+            r.bad(where, "must be a table", example)
+            continue
+        _unknown_keys(item, {"guid", "url", "title"}, where, r.bad)
+        try:
+            guid = str(uuid.UUID(str(item.get("guid"))))
+        except ValueError:
+            r.bad(f"{where}.guid", f"not a podcast:guid: {item.get('guid')!r}",
+                  "copy the show's GUID from its feed or from podcastindex.org")  # fmt: skip
+            continue
+        title = item.get("title")
+        if title is not None:
+            title = _short_text(title, f"{where}.title", r.bad, '"Podnews"') or None
+        found.append(RemoteFeed(guid, _http_url(item.get("url"), f"{where}.url", r.bad), title))
+    return tuple(found)
+
+
+def _read_schedule(r: _Reader, value: Any) -> Schedule | None:
+    """``schedule = "FREQ=WEEKLY;BYDAY=MO"`` or ``{rrule, text, dtstart, complete}``."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = {"rrule": value}
+    if not isinstance(value, dict):
+        r.bad("show.schedule", "must be a rule or a table", 'schedule = "FREQ=WEEKLY;BYDAY=MO"')
+        return None
+    _unknown_keys(value, {"rrule", "text", "dtstart", "complete"}, "show.schedule", r.bad)
+    rule = r.get("show.schedule", value, "rrule", str)
+    complete = bool(r.get("show.schedule", value, "complete", bool, False))
+    dtstart = value.get("dtstart")
+    if isinstance(dtstart, dt.date):  # TOML dates and datetimes arrive parsed
+        dtstart = dtstart.isoformat()
+    elif dtstart is not None:
+        try:
+            dt.datetime.fromisoformat(str(dtstart))
+        except ValueError:
+            r.bad(
+                "show.schedule.dtstart",
+                f"not an ISO 8601 date: {dtstart!r}",
+                "e.g. 2026-01-05T09:00:00+03:00",
+            )
+            dtstart = None
+    if rule:
+        try:
+            rrulestr(rule, dtstart=dt.datetime(2026, 1, 1))
+        except (ValueError, TypeError) as exc:
+            r.bad("show.schedule.rrule", f"not an RFC 5545 rule: {exc}", '"FREQ=WEEKLY;BYDAY=MO"')
+            rule = None
+        if rule and "COUNT=" in rule.upper() and not dtstart:
+            r.bad(
+                "show.schedule.dtstart",
+                "is required by a rule with COUNT",
+                "add the first release date",
+            )
+    if not rule and not complete:
+        r.bad("show.schedule.rrule", "is required unless the show is complete", '"FREQ=WEEKLY"')
+        return None
+    freq = re.search(r"FREQ=(\w+)", rule or "", re.I)
+    default = SCHEDULE_TEXTS.get(freq[1].upper(), "") if freq else "Complete"
+    text = value.get("text", default) or default or rule
+    text = _short_text(text, "show.schedule.text", r.bad, '"Her pazartesi"')
+    return Schedule(text, rule, dtstart, complete)
+
+
+def _read_image_purposes(r: _Reader, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad(
+            "show.images", "must be a list of purposes", 'images = ["artwork", "social", "banner"]'
+        )
+        return ()
+    for purpose in value:
+        if purpose not in IMAGE_PURPOSES:
+            r.bad(
+                "show.images",
+                f"unknown purpose {purpose!r}",
+                did_you_mean(purpose, list(IMAGE_PURPOSES)),
+            )
+    return tuple(dict.fromkeys(p for p in value if p in IMAGE_PURPOSES))
+
+
+def _read_feed(r: _Reader, t: dict[str, Any]) -> FeedSettings:
+    r.unknown("feed", t, FEED_KEYS)
+    page_size = r.get("feed", t, "page_size", int)
+    if page_size is not None and page_size < 1:
+        r.bad(
+            "feed.page_size",
+            f"must be 1 or more, not {page_size}",
+            "remove it to keep one feed document",
+        )
+        page_size = None
+    chapters = r.get("feed", t, "description_chapters", bool, True)
+    return FeedSettings(page_size=page_size, description_chapters=bool(chapters))
 
 
 def _read_audio(root: Path, r: _Reader, t: dict[str, Any]) -> AudioSettings:
