@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .config import Show, did_you_mean
+from .config import License, Location, Show, did_you_mean, read_license, read_location
 from .errors import EpisodeError, Problems, display_path
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
@@ -23,9 +23,12 @@ BUNDLE_META = "episode.md"
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
 CHAPTER_KEYS = {"start", "title", "url", "image"}
+SOUNDBITE_KEYS = {"start", "duration", "title"}
+# podcast:soundbite: apps play 15–120 s clips; the namespace caps the title at 128 characters.
+SOUNDBITE_MAX_S = 120
 FRONT_MATTER_KEYS = {
     "title", "date", "episode", "season", "type", "explicit", "summary", "image", "chapters",
-    "persons", "guid", "draft", "intro", "outro",
+    "persons", "guid", "draft", "intro", "outro", "soundbites", "location", "license",
 }  # fmt: skip
 
 # Letters that NFKD does not reduce to ASCII (Turkish, Azerbaijani and a few neighbours).
@@ -48,6 +51,15 @@ class Chapter:
     title: str
     url: str | None = None
     image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A clip apps can play as a preview: start and length in the episode's own audio."""
+
+    start_s: float
+    duration_s: float
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,9 @@ class Episode:
     transcript: Path | None = None
     chapters: tuple[Chapter, ...] = ()
     persons: tuple[Person, ...] = ()
+    soundbites: tuple[Soundbite, ...] = ()
+    location: Location | None = None
+    license: License | None = None
     guid: str | None = None
     draft: bool = False
     # Per-episode intro/outro: None = the show's, False = none, a Path = this file.
@@ -199,6 +214,9 @@ def _parse(
         transcript=_single(companions, TRANSCRIPT_EXTS, meta, "transcript", bad),
         chapters=_chapters(meta, data.get("chapters"), bad),
         persons=_persons(data.get("persons"), bad),
+        soundbites=_soundbites(data.get("soundbites"), bad),
+        location=read_location(data.get("location"), "location", bad),
+        license=read_license(data.get("license"), "license", bad),
         guid=_text(data, "guid", bad),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
@@ -393,6 +411,43 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
             'add {start: "00:00", title: "Giriş"}',
         )
     return tuple(chapters)
+
+
+def _soundbites(value: Any, bad) -> tuple[Soundbite, ...]:
+    if value is None:
+        return ()
+    hint = 'write a list: - {start: "12:30", duration: 45, title: "…"}'
+    if not isinstance(value, list):
+        bad("soundbites", "must be a list", hint)
+        return ()
+    found = []
+    for n, item in enumerate(value, 1):
+        where = f"soundbites[{n}]"
+        if not isinstance(item, dict):
+            bad(where, "must be {start, duration, title}", hint)
+            continue
+        for key in item:
+            if key not in SOUNDBITE_KEYS:
+                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), SOUNDBITE_KEYS))
+        start = parse_timestamp(item.get("start"))
+        duration = parse_timestamp(item.get("duration"))
+        if start is None:
+            bad(
+                f"{where}.start",
+                f"not a time: {item.get('start')!r}",
+                'use "MM:SS" or "HH:MM:SS.mmm"',
+            )
+        if duration is None or not 0 < duration <= SOUNDBITE_MAX_S:
+            bad(f"{where}.duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: {item.get('duration')!r}",
+                "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
+        title = item.get("title")
+        if title is not None and (not isinstance(title, str) or len(title) > 128):
+            bad(f"{where}.title", f"must be text of at most 128 characters, not {title!r}",
+                'write `title: "…"`, shorter')  # fmt: skip
+            title = None
+        if start is not None and duration is not None and 0 < duration <= SOUNDBITE_MAX_S:
+            found.append(Soundbite(start, duration, (title or "").strip() or None))
+    return tuple(found)
 
 
 def _persons(value: Any, bad) -> tuple[Person, ...]:
