@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from .config import Show, inspect_show
 from .episodes import Catalog, Episode, load_episodes
 from .errors import EpisodeError, Problems, display_path
 from .lint import lint_show
+from .paging import feed_size_warnings
 
 
 @dataclass
@@ -34,6 +36,9 @@ def check_workspace(root: Path) -> Checked:
         _check_times(show, episode, problems)
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
+    feed = show.feed_path.stat().st_size if show.feed_path.is_file() else None
+    ready = catalog.ready(dt.datetime.now(dt.UTC))
+    problems.extend(feed_size_warnings(show, len(ready), feed))
     return Checked(show, catalog, problems)
 
 
