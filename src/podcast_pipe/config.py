@@ -590,9 +590,11 @@ def _read_schedule(r: _Reader, value: Any) -> Schedule | None:
                 "is required by a rule with COUNT",
                 "add the first release date",
             )
-    if not rule and not complete:
-        r.bad("show.schedule.rrule", "is required unless the show is complete", '"FREQ=WEEKLY"')
-        return None
+    if not rule:
+        if "rrule" not in value and not complete:
+            r.bad("show.schedule.rrule", "is required unless the show is complete", '"FREQ=WEEKLY"')
+        if not complete:
+            return None
     freq = re.search(r"FREQ=(\w+)", rule or "", re.I)
     default = SCHEDULE_TEXTS.get(freq[1].upper(), "") if freq else "Complete"
     text = value.get("text", default) or default or rule
