@@ -44,3 +44,26 @@ def test_chapters_past_the_built_audio_fail_check(
 
     make_audio("show/episodes/01-bolum.wav", "sine=f=440", 12.0)  # new audio: length unknown
     assert run("-C", str(show), "check")[0] == 0
+
+
+def test_soundbites_past_the_built_audio_fail_check(
+    tmp_path: Path, make_image: Callable, make_audio: Callable
+) -> None:
+    show = tmp_path / "show"
+    run("init", str(show))
+    make_image("show/feed/cover.jpg")
+    audio = make_audio("raw/bolum.wav", "sine=f=440", 4.0)
+    assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
+    meta = show / "episodes" / "01-bolum.md"
+    text = meta.read_text(encoding="utf-8")
+    bites = "\nsoundbites:\n  - {start: 1, duration: 2.5, title: Dostluk}"
+    meta.write_text(text.replace("draft: false", "draft: false" + bites), encoding="utf-8")
+    assert run("-C", str(show), "build")[0] == 0
+    code, out = run("-C", str(show), "check")
+    assert code == 0, out
+
+    long = meta.read_text(encoding="utf-8").replace("duration: 2.5", "duration: 3.5")
+    meta.write_text(long, encoding="utf-8")
+    code, out = run("-C", str(show), "check")
+    assert code == 1
+    assert "01-bolum.md: soundbites[1]: soundbite 1 runs to 4.5 s" in out

@@ -60,14 +60,14 @@ def _compose(cover: Image.Image, width: int, height: int) -> Image.Image:
     """The cover on a ``width``×``height`` canvas: scaled when square, centred when wide."""
     if width == height:
         return cover.resize((width, height), Image.Resampling.LANCZOS)
-    # Background: the cover scaled to fill the canvas, cropped at the middle, blurred, dimmed.
-    scale = max(width / cover.width, height / cover.height)
-    filled = cover.resize(
-        (round(cover.width * scale), round(cover.height * scale)), Image.Resampling.LANCZOS
-    )
-    left, top = (filled.width - width) // 2, (filled.height - height) // 2
-    canvas = filled.crop((left, top, left + width, top + height))
-    canvas = canvas.filter(ImageFilter.GaussianBlur(radius=height / 20))
+    # Background: the middle band of the cover stretched over the canvas, blurred and dimmed.
+    # Blurred at an eighth of the size: the same look, a fraction of the work.
+    band = cover.height * height // width
+    top = (cover.height - band) // 2
+    small = cover.resize((width // 8, height // 8), Image.Resampling.BILINEAR,
+                         box=(0, top, cover.width, top + band))  # fmt: skip
+    small = small.filter(ImageFilter.GaussianBlur(radius=height / 160))
+    canvas = small.resize((width, height), Image.Resampling.BILINEAR)
     canvas = ImageEnhance.Brightness(canvas).enhance(BACKGROUND_BRIGHTNESS)
     side = round(height * COVER_SHARE)
     canvas.paste(
