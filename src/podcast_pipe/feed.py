@@ -101,11 +101,10 @@ def feed_pages(
     if not show.feed.page_size:
         return {FEED_NAME: render_feed(show, items, cover_key=cover_key, images=images)}
     # Pages are cut by publication order, whatever order the show lists its episodes in.
-    by_age = sorted(items, key=lambda i: (i[0].date, i[0].slug))
     trailers = _trailers(show, items)
     return {
         page.name: _document(show, page, cover_key, images, () if page.archive else trailers)
-        for page in pages(by_age, show.feed.page_size)
+        for page in pages(_oldest_first(items), show.feed.page_size)
     }
 
 
@@ -116,7 +115,7 @@ def _document(
     images: Sequence[PodcastImage],
     trailers: Sequence[tuple[Episode, LiveEpisode]],
 ) -> bytes:
-    fg = _channel(show, cover_key, images, self_url=show.publish.base_url + page.name)
+    fg = _channel(show, cover_key, images, self_url=public_url(show, page.name))
     for episode, live in trailers:
         fg.podcast20.podcast_trailer(
             public_url(show, live.media_key),
@@ -144,9 +143,13 @@ def _trailers(
     show: Show, items: list[tuple[Episode, LiveEpisode]]
 ) -> list[tuple[Episode, LiveEpisode]]:
     """The live ``type: trailer`` episodes, oldest first: the channel's podcast:trailer tags."""
-    return sorted(
-        (i for i in items if i[0].type == "trailer"), key=lambda i: (i[0].date, i[0].slug)
-    )
+    return _oldest_first([i for i in items if i[0].type == "trailer"])
+
+
+def _oldest_first(
+    items: list[tuple[Episode, LiveEpisode]],
+) -> list[tuple[Episode, LiveEpisode]]:
+    return sorted(items, key=lambda i: (i[0].date, i[0].slug))
 
 
 def order_items(
@@ -159,7 +162,7 @@ def order_items(
             items,
             key=lambda i: (i[0].season or 0, i[0].episode or 0, i[0].date, i[0].slug),
         )
-    return sorted(items, key=lambda i: (i[0].date, i[0].slug), reverse=True)
+    return _oldest_first(items)[::-1]
 
 
 def public_url(show: Show, key: str) -> str:
