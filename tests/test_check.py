@@ -15,9 +15,8 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_chapters_past_the_built_audio_fail_check(
-    tmp_path: Path, make_image: Callable, make_audio: Callable
-) -> None:
+def new_episode(tmp_path: Path, make_image: Callable, make_audio: Callable, front: str) -> Path:
+    """A fresh show with one 4-second episode whose front matter also has ``front``."""
     show = tmp_path / "show"
     run("init", str(show))
     make_image("show/feed/cover.jpg")
@@ -25,10 +24,18 @@ def test_chapters_past_the_built_audio_fail_check(
     assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
     meta = show / "episodes" / "01-bolum.md"
     text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("draft: false", "draft: false" + front), encoding="utf-8")
+    return meta
+
+
+def test_chapters_past_the_built_audio_fail_check(
+    tmp_path: Path, make_image: Callable, make_audio: Callable
+) -> None:
     chapters = (
         '\nchapters:\n  - {start: "00:00", title: "Giriş"}\n  - {start: "00:02", title: "Son"}'
     )
-    meta.write_text(text.replace("draft: false", "draft: false" + chapters), encoding="utf-8")
+    meta = new_episode(tmp_path, make_image, make_audio, chapters)
+    show = meta.parent.parent
 
     code, out = run("-C", str(show), "check")
     assert code == 0, out  # the audio's length is not known before a build
@@ -49,15 +56,9 @@ def test_chapters_past_the_built_audio_fail_check(
 def test_soundbites_past_the_built_audio_fail_check(
     tmp_path: Path, make_image: Callable, make_audio: Callable
 ) -> None:
-    show = tmp_path / "show"
-    run("init", str(show))
-    make_image("show/feed/cover.jpg")
-    audio = make_audio("raw/bolum.wav", "sine=f=440", 4.0)
-    assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
-    meta = show / "episodes" / "01-bolum.md"
-    text = meta.read_text(encoding="utf-8")
     bites = "\nsoundbites:\n  - {start: 1, duration: 2.5, title: Dostluk}"
-    meta.write_text(text.replace("draft: false", "draft: false" + bites), encoding="utf-8")
+    meta = new_episode(tmp_path, make_image, make_audio, bites)
+    show = meta.parent.parent
     assert run("-C", str(show), "build")[0] == 0
     code, out = run("-C", str(show), "check")
     assert code == 0, out

@@ -446,22 +446,59 @@ def _http_url(value: Any, field: str, bad: Bad) -> str | None:
     return value
 
 
-def _unknown_keys(table: dict, known: set[str], field: str, bad: Bad) -> None:
-    for key in table:
-        if key not in known:
-            bad(f"{field}.{key}", "unknown key", did_you_mean(str(key), known))
+def read_table(
+    value: Any, field: str, keys: set[str], bad: Bad, *, example: str, shorthand: str | None = None
+) -> dict[str, Any] | None:
+    """A table (TOML or YAML) with only ``keys``; a bare string fills the ``shorthand`` key.
+
+    Unknown keys are problems with a did-you-mean; anything but a table is one problem.
+    """
+    if shorthand and isinstance(value, str):
+        value = {shorthand: value}
+    if not isinstance(value, dict):
+        bad(field, f"must be a table, not {value!r}", f"e.g. {example}")
+        return None
+    for key in value:
+        if key not in keys:
+            bad(f"{field}.{key}", "unknown key", did_you_mean(str(key), keys))
+    return value
+
+
+def read_tables(
+    value: Any,
+    field: str,
+    keys: set[str],
+    bad: Bad,
+    *,
+    example: str,
+    shorthand: str | None = None,
+    single: bool = False,
+) -> list[tuple[str, dict[str, Any]]]:
+    """A list of such tables as (``field[n]``, table); ``single``: one alone counts as a list."""
+    if value is None:
+        return []
+    if single and isinstance(value, dict | str):
+        value = [value]
+    if not isinstance(value, list):
+        bad(field, "must be a list", f"write a list: - {example}")
+        return []
+    found = []
+    for n, item in enumerate(value, 1):
+        where = f"{field}[{n}]"
+        table = read_table(item, where, keys, bad, example=example, shorthand=shorthand)
+        if table is not None:
+            found.append((where, table))
+    return found
 
 
 def read_license(value: Any, field: str, bad: Bad) -> License | None:
     """``license = "CC-BY-4.0"`` or ``{identifier, url}`` (podcast.toml and front matter)."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = {"identifier": value}
-    if not isinstance(value, dict):
-        bad(field, "must be a license identifier or a table", 'e.g. "CC-BY-4.0"')
+    keys = {"identifier", "url"}
+    value = read_table(value, field, keys, bad, example='"CC-BY-4.0"', shorthand="identifier")
+    if value is None:
         return None
-    _unknown_keys(value, {"identifier", "url"}, field, bad)
     identifier = _short_text(value.get("identifier"), f"{field}.identifier", bad, '"CC-BY-4.0"')
     url = _http_url(value.get("url"), f"{field}.url", bad)
     return License(identifier, url) if identifier else None
@@ -471,12 +508,10 @@ def read_location(value: Any, field: str, bad: Bad) -> Location | None:
     """``location = "Bakü"`` or ``{name, geo = "geo:40.41,49.87", osm = "R…"}``."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = {"name": value}
-    if not isinstance(value, dict):
-        bad(field, "must be a place name or a table", '{name = "Bakü", geo = "geo:40.41,49.87"}')
+    example = '{name = "Bakü", geo = "geo:40.41,49.87"}'
+    value = read_table(value, field, {"name", "geo", "osm"}, bad, example=example, shorthand="name")
+    if value is None:
         return None
-    _unknown_keys(value, {"name", "geo", "osm"}, field, bad)
     name = _short_text(value.get("name"), f"{field}.name", bad, '"İzmir, Türkiye"')
     geo, osm = value.get("geo"), value.get("osm")
     if geo is not None:
@@ -499,23 +534,10 @@ def read_location(value: Any, field: str, bad: Bad) -> Location | None:
 
 
 def _read_txt(r: _Reader, value: Any) -> tuple[Txt, ...]:
-    if isinstance(value, dict | str):
-        value = [value]
-    if not isinstance(value, list):
-        r.bad(
-            "show.txt",
-            "must be a list of tables",
-            'txt = [{text = "…", purpose = "applepodcastsverify"}]',
-        )
-        return ()
     found = []
-    for n, item in enumerate(value, 1):
-        where = f"show.txt[{n}]"
-        item = {"text": item} if isinstance(item, str) else item
-        if not isinstance(item, dict):
-            r.bad(where, "must be a table", '{text = "…", purpose = "applepodcastsverify"}')
-            continue
-        _unknown_keys(item, {"text", "purpose"}, where, r.bad)
+    tables = read_tables(value, "show.txt", {"text", "purpose"}, r.bad, shorthand="text",
+                         single=True, example='{text = "…", purpose = "applepodcastsverify"}')  # fmt: skip
+    for where, item in tables:
         text = _short_text(item.get("text"), f"{where}.text", r.bad, '"a1b2c3"', TXT_MAX)
         purpose = item.get("purpose")
         if purpose is not None:
@@ -526,20 +548,10 @@ def _read_txt(r: _Reader, value: Any) -> tuple[Txt, ...]:
 
 
 def _read_podroll(r: _Reader, value: Any) -> tuple[RemoteFeed, ...]:
-    if isinstance(value, dict | str):
-        value = [value]
-    example = '{guid = "917393e3-1b1e-5cef-ace4-edaa54e1f810", title = "…"}'
-    if not isinstance(value, list):
-        r.bad("show.podroll", "must be a list of shows", f"podroll = [{example}]")
-        return ()
     found = []
-    for n, item in enumerate(value, 1):
-        where = f"show.podroll[{n}]"
-        item = {"guid": item} if isinstance(item, str) else item
-        if not isinstance(item, dict):
-            r.bad(where, "must be a table", example)
-            continue
-        _unknown_keys(item, {"guid", "url", "title"}, where, r.bad)
+    tables = read_tables(value, "show.podroll", {"guid", "url", "title"}, r.bad, shorthand="guid",
+                         single=True, example='{guid = "917393e3-…", title = "…"}')  # fmt: skip
+    for where, item in tables:
         try:
             guid = str(uuid.UUID(str(item.get("guid"))))
         except ValueError:
@@ -557,12 +569,11 @@ def _read_schedule(r: _Reader, value: Any) -> Schedule | None:
     """``schedule = "FREQ=WEEKLY;BYDAY=MO"`` or ``{rrule, text, dtstart, complete}``."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = {"rrule": value}
-    if not isinstance(value, dict):
-        r.bad("show.schedule", "must be a rule or a table", 'schedule = "FREQ=WEEKLY;BYDAY=MO"')
+    keys = {"rrule", "text", "dtstart", "complete"}
+    value = read_table(value, "show.schedule", keys, r.bad, example='"FREQ=WEEKLY;BYDAY=MO"',
+                       shorthand="rrule")  # fmt: skip
+    if value is None:
         return None
-    _unknown_keys(value, {"rrule", "text", "dtstart", "complete"}, "show.schedule", r.bad)
     rule = r.get("show.schedule", value, "rrule", str)
     complete = bool(r.get("show.schedule", value, "complete", bool, False))
     dtstart = value.get("dtstart")

@@ -13,7 +13,16 @@ from typing import Any
 
 import yaml
 
-from .config import License, Location, Show, did_you_mean, read_license, read_location
+from .config import (
+    TEXT_MAX,
+    License,
+    Location,
+    Show,
+    did_you_mean,
+    read_license,
+    read_location,
+    read_tables,
+)
 from .errors import EpisodeError, Problems, display_path
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
@@ -24,7 +33,7 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
 CHAPTER_KEYS = {"start", "title", "url", "image"}
 SOUNDBITE_KEYS = {"start", "duration", "title"}
-# podcast:soundbite: apps play 15–120 s clips; the namespace caps the title at 128 characters.
+# podcast:soundbite: apps play clips of up to about two minutes.
 SOUNDBITE_MAX_S = 120
 FRONT_MATTER_KEYS = {
     "title", "date", "episode", "season", "type", "explicit", "summary", "image", "chapters",
@@ -371,29 +380,22 @@ def parse_timestamp(value: Any) -> float | None:
     return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
-def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
+def _time(item: dict, key: str, where: str, bad) -> float | None:
+    """Seconds from a time field of a list entry; a problem naming the entry when unreadable."""
+    value = parse_timestamp(item.get(key))
     if value is None:
-        return ()
-    hint = 'write a list: - {start: "02:15", title: "…"}'
-    if not isinstance(value, list):
-        bad("chapters", "must be a list", hint)
-        return ()
+        bad(f"{where}.{key}", f"not a time: {item.get(key)!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
+    return value
+
+
+def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
-    for n, item in enumerate(value, 1):
-        where = f"chapters[{n}]"
-        if not isinstance(item, dict):
-            bad(where, "must be {start, title}", hint)
-            continue
-        for key in item:
-            if key not in CHAPTER_KEYS:
-                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), CHAPTER_KEYS))
-        start = parse_timestamp(item.get("start"))
+    tables = read_tables(
+        value, "chapters", CHAPTER_KEYS, bad, example='{start: "02:15", title: "…"}'
+    )
+    for where, item in tables:
+        start = _time(item, "start", where, bad)
         if start is None:
-            bad(
-                f"{where}.start",
-                f"not a time: {item.get('start')!r}",
-                'use "MM:SS" or "HH:MM:SS.mmm"',
-            )
             continue
         if not isinstance(item.get("title"), str) or not item["title"].strip():
             bad(f"{where}.title", "is required", 'add `title: "…"`')
@@ -414,38 +416,21 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
 
 
 def _soundbites(value: Any, bad) -> tuple[Soundbite, ...]:
-    if value is None:
-        return ()
-    hint = 'write a list: - {start: "12:30", duration: 45, title: "…"}'
-    if not isinstance(value, list):
-        bad("soundbites", "must be a list", hint)
-        return ()
     found = []
-    for n, item in enumerate(value, 1):
-        where = f"soundbites[{n}]"
-        if not isinstance(item, dict):
-            bad(where, "must be {start, duration, title}", hint)
-            continue
-        for key in item:
-            if key not in SOUNDBITE_KEYS:
-                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), SOUNDBITE_KEYS))
-        start = parse_timestamp(item.get("start"))
+    example = '{start: "12:30", duration: 45, title: "…"}'
+    for where, item in read_tables(value, "soundbites", SOUNDBITE_KEYS, bad, example=example):
+        start = _time(item, "start", where, bad)
         duration = parse_timestamp(item.get("duration"))
-        if start is None:
-            bad(
-                f"{where}.start",
-                f"not a time: {item.get('start')!r}",
-                'use "MM:SS" or "HH:MM:SS.mmm"',
-            )
         if duration is None or not 0 < duration <= SOUNDBITE_MAX_S:
-            bad(f"{where}.duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: {item.get('duration')!r}",
-                "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
+            bad(f"{where}.duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: "
+                f"{item.get('duration')!r}", "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
+            duration = None
         title = item.get("title")
-        if title is not None and (not isinstance(title, str) or len(title) > 128):
-            bad(f"{where}.title", f"must be text of at most 128 characters, not {title!r}",
+        if title is not None and (not isinstance(title, str) or len(title) > TEXT_MAX):
+            bad(f"{where}.title", f"must be text of at most {TEXT_MAX} characters, not {title!r}",
                 'write `title: "…"`, shorter')  # fmt: skip
             title = None
-        if start is not None and duration is not None and 0 < duration <= SOUNDBITE_MAX_S:
+        if start is not None and duration is not None:
             found.append(Soundbite(start, duration, (title or "").strip() or None))
     return tuple(found)
 
