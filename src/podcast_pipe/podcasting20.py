@@ -57,10 +57,16 @@ def _add_persons(parent: Any, persons: list[dict[str, str | None]]) -> None:
         element.text = person["name"]
 
 
-def _optional(element: Any, **attrib: str | None) -> Any:
-    """Set the attributes that have a value; leave the others out."""
-    for key, value in attrib.items():
-        if value is not None:
+def _tag(parent: Any, name: str, fields: dict[str, str | None]) -> Any:
+    """A ``podcast:<name>`` child: ``fields["text"]`` is its value, the others its attributes.
+
+    Fields without a value are left out; ``aspect_ratio`` is written ``aspect-ratio``.
+    """
+    element = _element(parent, name)
+    for key, value in fields.items():
+        if key == "text":
+            element.text = value
+        elif value is not None:
             element.attrib[key.replace("_", "-")] = value
     return element
 
@@ -76,7 +82,7 @@ class _PlaceAndLicense:
     ) -> dict[str, str | None] | None:
         """The license of the audio: an SPDX-style identifier; ``url`` for a custom license."""
         if identifier is not None:
-            self._license = {"identifier": identifier, "url": url}
+            self._license = {"text": identifier, "url": url}
         return self._license
 
     def podcast_location(
@@ -84,18 +90,14 @@ class _PlaceAndLicense:
     ) -> tuple[dict[str, str | None], ...]:
         """Add a place the show or episode is about (``geo:LAT,LON``, OpenStreetMap id)."""
         if name is not None:
-            self._locations = (*self._locations, {"name": name, "geo": geo, "osm": osm})
+            self._locations = (*self._locations, {"text": name, "geo": geo, "osm": osm})
         return self._locations
 
     def _write_place_and_license(self, parent: Any) -> None:
         if self._license:
-            element = _optional(_element(parent, "license"), url=self._license["url"])
-            element.text = self._license["identifier"]
+            _tag(parent, "license", self._license)
         for location in self._locations:
-            element = _optional(
-                _element(parent, "location"), geo=location["geo"], osm=location["osm"]
-            )
-            element.text = location["name"]
+            _tag(parent, "location", location)
 
 
 class Podcasting20Extension(_PlaceAndLicense, BaseExtension):
@@ -134,22 +136,18 @@ class Podcasting20Extension(_PlaceAndLicense, BaseExtension):
             _element(channel, "medium").text = self.__medium
         _add_persons(channel, self.__persons)
         for txt in self.__txt:
-            _optional(_element(channel, "txt"), purpose=txt["purpose"]).text = txt["text"]
+            _tag(channel, "txt", txt)
         self._write_place_and_license(channel)
         for image in self.__images:
-            _optional(_element(channel, "image"), **image)
+            _tag(channel, "image", image)
         for trailer in self.__trailers:
-            element = _optional(_element(channel, "trailer"), **{**trailer, "title": None})
-            element.text = trailer["title"]
+            _tag(channel, "trailer", trailer)
         if self.__podroll:
             podroll = _element(channel, "podroll")
             for remote in self.__podroll:
-                _optional(_element(podroll, "remoteItem"), **remote)
+                _tag(podroll, "remoteItem", remote)
         if self.__frequency:
-            frequency = {**self.__frequency, "text": None}
-            _optional(_element(channel, "updateFrequency"), **frequency).text = self.__frequency[
-                "text"
-            ]
+            _tag(channel, "updateFrequency", self.__frequency)
         if self.__podping is not None:
             _element(channel, "podping", usesPodping="true" if self.__podping else "false")
         return rss_feed
@@ -228,7 +226,7 @@ class Podcasting20Extension(_PlaceAndLicense, BaseExtension):
                 raise ValueError("podcast:trailer needs a pubdate")
             self.__trailers.append({"url": url, "pubdate": format_datetime(pubdate),
                                     "length": _str(length), "type": type,
-                                    "season": _str(season), "title": title})  # fmt: skip
+                                    "season": _str(season), "text": title})  # fmt: skip
         return self.__trailers
 
     def podcast_podroll(
@@ -289,8 +287,7 @@ class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
         # Persons on an item replace the channel's list entirely (namespace spec).
         _add_persons(entry, self.__persons)
         for bite in self.__soundbites:
-            element = _optional(_element(entry, "soundbite"), **{**bite, "title": None})
-            element.text = bite["title"]
+            _tag(entry, "soundbite", bite)
         self._write_place_and_license(entry)
         return entry
 
@@ -336,7 +333,7 @@ class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
         """Add a clip apps may play as a preview: start and length in the published audio."""
         if start_s is not None:
             self.__soundbites.append({"startTime": _number(round(start_s, 3)),
-                                      "duration": _number(round(duration_s, 3)), "title": title})  # fmt: skip
+                                      "duration": _number(round(duration_s, 3)), "text": title})  # fmt: skip
         return self.__soundbites
 
 
