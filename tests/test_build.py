@@ -9,13 +9,14 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from podcast_pipe import build
 from podcast_pipe.audio import master as master_module
 from podcast_pipe.build import build_episodes, read_record, select_episodes
+from podcast_pipe.build import run as build
 from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.episodes import Catalog, Chapter
 from podcast_pipe.errors import AudioError, EpisodeError
+from podcast_pipe.files import sha256_file
 from podcast_pipe.tags import read_tags
 
 SPEECH = "anoisesrc=c=pink:a=0.05:r=44100:seed={seed},lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
@@ -40,17 +41,17 @@ def no_mastering(*args, **kwargs):
 
 
 def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.action == "encoded"
     assert record.mp3 == show.build_dir / "bolum-1.mp3"
-    assert (
-        record.sha256 == build.file_sha256(record.mp3) and record.bytes == record.mp3.stat().st_size
-    )
-    assert record.source_sha256 == build.file_sha256(episode.audio_path)
+    assert record.sha256 == sha256_file(record.mp3) and record.bytes == record.mp3.stat().st_size
+    assert record.source_sha256 == sha256_file(episode.audio_path)
     # 2 s intro + 4 s episode, overlapping by the 0.5 s crossfade.
     assert record.intro_s == pytest.approx(1.5, abs=0.01)
     assert record.duration_s == pytest.approx(5.5, abs=0.05)
-    assert abs(record.output.integrated + 16) <= 0.5 and record.output.true_peak <= -1.0
+    assert (
+        abs(record.master.output.integrated + 16) <= 0.5 and record.master.output.true_peak <= -1.0
+    )
     tags = read_tags(record.mp3)
     assert "Bölüm: bolum-1" in json.dumps(tags, ensure_ascii=False)
     chapters = json.loads((show.build_dir / "bolum-1.chapters.json").read_text())
@@ -61,20 +62,20 @@ def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
 
 
 def test_rebuild_with_nothing_changed_encodes_nothing(show, episode, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     monkeypatch.setattr(build, "master", no_mastering)
     started = time.perf_counter()
-    [again] = build_episodes(show, [episode], progress=False)
+    [again] = build_episodes(show, [episode])
     assert time.perf_counter() - started < 2
     assert again.action == "up to date" and again.sha256 == first.sha256
 
 
 def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     masters = sorted((show.build_dir / ".cache").iterdir())
     monkeypatch.setattr(build, "master", no_mastering)
     renamed = dataclasses.replace(episode, title="Yeni başlık")
-    [record] = build_episodes(show, [renamed], progress=False)
+    [record] = build_episodes(show, [renamed])
     assert record.action == "re-tagged" and record.sha256 != first.sha256
     assert "Yeni başlık" in json.dumps(read_tags(record.mp3), ensure_ascii=False)
     assert sorted((show.build_dir / ".cache").iterdir()) == masters
@@ -82,7 +83,7 @@ def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
 
 @pytest.mark.parametrize("change", ["source", "intro", "settings", "version"])
 def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, monkeypatch, change):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     if change == "source":
         make_audio("episodes/bolum-1.wav", SPEECH.format(seed=2), 4)
     elif change == "intro":
@@ -91,7 +92,7 @@ def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, mo
         show = dataclasses.replace(show, audio=dataclasses.replace(show.audio, loudness=-18.0))
     else:
         monkeypatch.setattr(build, "MASTER_VERSION", 99)
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.action == "encoded" and record.cache_key != first.cache_key
     assert len(list((show.build_dir / ".cache").glob("bolum-1-*.mp3"))) == 1  # old one dropped
     if change == "intro":
@@ -99,7 +100,7 @@ def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, mo
 
 
 def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     make_audio("episodes/bolum-1.wav", SPEECH.format(seed=3), 4)
 
     class Failing(master_module.TruePeakLimiter):
@@ -108,8 +109,8 @@ def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, mo
 
     monkeypatch.setattr(master_module, "TruePeakLimiter", Failing)
     with pytest.raises(OSError, match="killed mid-encode"):
-        build_episodes(show, [episode], progress=False)
-    assert build.file_sha256(first.mp3) == first.sha256
+        build_episodes(show, [episode])
+    assert sha256_file(first.mp3) == first.sha256
     assert read_record(show, "bolum-1") == dataclasses.replace(first, action="up to date")
     leftovers = [p for p in show.build_dir.rglob("*") if p.name.endswith(".part")]
     assert leftovers == []
@@ -119,7 +120,7 @@ def test_one_bad_episode_does_not_stop_the_others(show, episode, make_episode, m
     silent = make_audio("episodes/sessiz.wav", "anullsrc=r=44100:cl=mono", 3)
     bad = make_episode("sessiz", audio_path=silent)
     with pytest.raises(AudioError, match="below −70 LUFS") as caught:
-        build_episodes(show, [bad, episode], jobs=2, progress=False)
+        build_episodes(show, [bad, episode], jobs=2)
     assert caught.value.path == silent
     assert read_record(show, "bolum-1") is not None and read_record(show, "sessiz") is None
 

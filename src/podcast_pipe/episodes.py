@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
-from .config import Show, did_you_mean
 from .errors import EpisodeError, Problems, display_path
+from .mediatypes import TRANSCRIPT_SUFFIXES
+from .show import Show
+from .validate import Reader, did_you_mean
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
-TRANSCRIPT_EXTS = (".vtt", ".srt")
 BUNDLE_META = "episode.md"
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
@@ -163,43 +164,38 @@ def _parse(
     meta: Path, audio: list[Path], companions: list[Path], problems: Problems
 ) -> Episode | None:
     errors_before = len(problems.errors)
-
-    def bad(field_name: str | None, message: str, hint: str) -> None:
-        problems.error(EpisodeError(message, path=meta, field=field_name, hint=hint))
-
+    r = Reader(meta, problems, {}, error=EpisodeError)
+    bad = r.bad
     data, notes = _front_matter(meta, bad)
     if data is None:
         return None
-    for key in data:
-        if key not in FRONT_MATTER_KEYS:
-            bad(key, "unknown key", did_you_mean(str(key), FRONT_MATTER_KEYS))
+    r = r.within(data, "")
+    r.unknown(FRONT_MATTER_KEYS)
     stem = meta.parent.name if meta.name == BUNDLE_META else meta.stem
     slug = slugify(stem)
     if not slug:
         bad(None, f"cannot make a slug from the name {stem!r}", "rename it with letters or digits")
-    draft = bool(_bool(data, "draft", False, bad))
+    draft = bool(r.flag("draft", False))
     audio_path = _one_audio(meta, audio, bad, problems if draft else None)
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        bad("title", "is required", 'add `title: "…"` to the front matter')
+    title = r.required("title", 'add `title: "…"` to the front matter')
     date = _parse_date(data.get("date"), bad)
     episode = Episode(
         slug=slug,
         meta_path=meta,
         audio_path=audio_path,
-        title=str(title or "").strip(),
+        title=title,
         date=date or dt.datetime.min.replace(tzinfo=dt.UTC),
-        episode=_positive_int(data, "episode", bad),
-        season=_positive_int(data, "season", bad),
-        type=_choice(data, "type", EPISODE_TYPES, bad),
-        explicit=_bool(data, "explicit", None, bad),
-        summary=_text(data, "summary", bad),
+        episode=r.count("episode"),
+        season=r.count("season"),
+        type=r.choice("type", EPISODE_TYPES),
+        explicit=r.flag("explicit", None),
+        summary=r.text("summary"),
         notes=notes.strip(),
         image=_image(meta, data, companions, bad),
-        transcript=_single(companions, TRANSCRIPT_EXTS, meta, "transcript", bad),
+        transcript=_single(companions, TRANSCRIPT_SUFFIXES, meta, "transcript", bad),
         chapters=_chapters(meta, data.get("chapters"), bad),
         persons=_persons(data.get("persons"), bad),
-        guid=_text(data, "guid", bad),
+        guid=r.text("guid"),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
         outro=_override(meta, data, "outro", bad),
@@ -264,42 +260,6 @@ def _parse_date(value: Any, bad) -> dt.datetime | None:
     if value.tzinfo is None or value.utcoffset() is None:
         bad("date", f"{value} has no time zone", hint)
         return None
-    return value
-
-
-def _positive_int(data: dict, key: str, bad) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        bad(key, f"must be a whole number ≥ 0, not {value!r}", f"e.g. `{key}: 3`")
-        return None
-    return value
-
-
-def _bool(data: dict, key: str, default: bool | None, bad) -> bool | None:
-    value = data.get(key, default)
-    if value is not None and not isinstance(value, bool):
-        bad(key, f"must be true or false, not {value!r}", f"write `{key}: true` or `{key}: false`")
-        return default
-    return value
-
-
-def _text(data: dict, key: str, bad) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        bad(key, f"must be text, not {value!r}", f'write `{key}: "…"`')
-        return None
-    return str(value).strip() or None
-
-
-def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
-    value = data.get(key, choices[0])
-    if value not in choices:
-        bad(key, f"unknown value {value!r}", "use one of: " + ", ".join(choices))
-        return choices[0]
     return value
 
 
