@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from podcast_pipe import tags
 from podcast_pipe.audio import master as master_module
 from podcast_pipe.build import build_episodes, read_record, select_episodes
 from podcast_pipe.build import run as build
@@ -16,6 +23,7 @@ from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.episodes import Catalog, Chapter
 from podcast_pipe.errors import AudioError, EpisodeError
+from podcast_pipe.events import Reporter
 from podcast_pipe.files import sha256_file
 from podcast_pipe.tags import read_tags
 
@@ -156,3 +164,86 @@ def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
     assert table.exit_code == 0 and "LUFS" in table.output
     missing = runner.invoke(cli, ["loudness", str(root / "yok.wav")])
     assert missing.exit_code == 1 and "yok.wav" in missing.output
+
+
+def test_publish_settings_retag_nothing_and_publish_nothing(tmp_path, make_image, make_audio):
+    """[publish] settings that no tag holds change no built byte, so nothing is re-uploaded."""
+    runner = CliRunner()
+    root = tmp_path / "show"
+    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    make_image("show/feed/cover.jpg")
+    make_audio("show/episodes/bolum-1.flac", SPEECH.format(seed=5), 3)
+    (root / "episodes/bolum-1.md").write_text(
+        '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T16:03:00+03:00\n---\nNotlar.\n', encoding="utf-8"
+    )
+    first = runner.invoke(cli, ["-C", str(root), "publish"])
+    assert first.exit_code == 0 and "bolum-1: mastered" in first.output, first.output
+    config = root / "podcast.toml"
+    text = config.read_text(encoding="utf-8")
+    settings = 'concurrency = 1\nmax_attempts = 2\nretry_mode = "adaptive"\n'
+    config.write_text(text.replace("[publish]\n", "[publish]\n" + settings), encoding="utf-8")
+    assert "concurrency = 1" in config.read_text(encoding="utf-8")
+    rebuilt = runner.invoke(cli, ["-C", str(root), "build"])
+    assert "0 encoded, 0 re-tagged, 1 up to date" in rebuilt.output, rebuilt.output
+    again = runner.invoke(cli, ["-C", str(root), "publish"])
+    assert again.exit_code == 0 and "up to date: nothing to upload" in again.output, again.output
+
+
+def test_a_comment_in_the_tag_code_retags_nothing(show, episode, tmp_path):
+    """The tag key hashes what is written (and TAG_VERSION), never the code's source text."""
+    [first] = build_episodes(show, [episode])
+    package = Path(build.__file__).parents[1]
+    copy = tmp_path / "src" / "podcast_pipe"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    tags_py = copy / "tags.py"
+    tags_py.write_text(tags_py.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    code = (
+        "import pickle, sys; from podcast_pipe.build import build_episodes; "
+        "show, episode = pickle.loads(sys.stdin.buffer.read()); "
+        "print(build_episodes(show, [episode])[0].action)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps((show, episode)),
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().strip() == "up to date"
+    assert sha256_file(first.mp3) == first.sha256
+
+
+@pytest.mark.parametrize("change", ["title", "id3_version", "tag_version"])
+def test_what_the_tags_hold_retags_without_encoding(show, episode, monkeypatch, change):
+    [first] = build_episodes(show, [episode])
+    monkeypatch.setattr(build, "master", no_mastering)
+    if change == "title":
+        episode = dataclasses.replace(episode, title="Başka başlık")
+    elif change == "id3_version":
+        show = dataclasses.replace(show, audio=dataclasses.replace(show.audio, id3_version=4))
+    else:
+        monkeypatch.setattr(tags, "TAG_VERSION", tags.TAG_VERSION + 1)
+    [record] = build_episodes(show, [episode])
+    assert record.action == "re-tagged" and record.cache_key == first.cache_key
+    if change == "id3_version":
+        assert read_tags(record.mp3)["id3_version"] == "2.4"
+
+
+def test_the_build_reports_through_callbacks_and_prints_nothing(show, episode, capsys):
+    events, fractions = [], []
+    reporter = Reporter(
+        on_start=lambda stage, n: events.append((stage, n)),
+        on_progress=lambda slug, f: fractions.append((slug, f)),
+        on_event=lambda slug, what: events.append((slug, what)),
+    )
+    build_episodes(show, [episode], reporter=reporter)
+    build_episodes(show, [episode], reporter=reporter)
+    assert events == [
+        ("build", 1),
+        ("bolum-1", "mastered"),
+        ("build", 1),
+        ("bolum-1", "up to date"),
+    ]
+    assert {slug for slug, _ in fractions} == {"bolum-1"} and max(f for _, f in fractions) == 1.0
+    assert capsys.readouterr() == ("", "")

@@ -139,6 +139,7 @@ def build_episode(
         reporter.on_progress(episode.slug, 0.0)
         result = master(program, show.audio, fresh, exe=exe,
                         on_progress=lambda f: reporter.on_progress(episode.slug, f))  # fmt: skip
+        reporter.on_progress(episode.slug, 1.0)
         cache_key = key()
         os.replace(fresh, master_path(show, episode.slug, cache_key))
         cached = CachedMaster(result, program.offset_s)
