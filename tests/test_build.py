@@ -198,9 +198,10 @@ def test_a_comment_in_the_tag_code_retags_nothing(show, episode, tmp_path):
     tags_py = copy / "tags.py"
     tags_py.write_text(tags_py.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
     code = (
-        "import pickle, sys; from podcast_pipe.build import build_episodes; "
+        "import pickle, sys; from podcast_pipe import tags; "
+        "from podcast_pipe.build import build_episodes; "
         "show, episode = pickle.loads(sys.stdin.buffer.read()); "
-        "print(build_episodes(show, [episode])[0].action)"
+        "print(tags.__file__, build_episodes(show, [episode])[0].action)"
     )
     run = subprocess.run(
         [sys.executable, "-c", code],
@@ -210,7 +211,7 @@ def test_a_comment_in_the_tag_code_retags_nothing(show, episode, tmp_path):
         timeout=120,
     )
     assert run.returncode == 0, run.stderr.decode()
-    assert run.stdout.decode().strip() == "up to date"
+    assert run.stdout.decode().strip() == f"{tags_py} up to date"
     assert sha256_file(first.mp3) == first.sha256
 
 

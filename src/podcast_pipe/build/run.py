@@ -13,7 +13,6 @@ MP3 that looks done, and the previous output stays intact.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ from ..episodes import Catalog, Episode, episode_guid
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
-from ..files import atomic_path, sha256_file, write_atomic
+from ..files import atomic_path, sha256_bytes, sha256_file, write_atomic
 from ..tags import tag_key, write_tags
 from ..validate import suggest
 from .record import (
@@ -220,4 +219,4 @@ def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[Callable[[],
 
 
 def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, default=str, sort_keys=True).encode()).hexdigest()
+    return sha256_bytes(json.dumps(parts, default=str, sort_keys=True).encode())
