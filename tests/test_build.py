@@ -143,7 +143,9 @@ def test_select_episodes(make_episode):
     assert "bolum-1" in caught.value.hint
 
 
-def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
+@pytest.fixture
+def workspace(tmp_path, make_image, make_audio):
+    """A show made by `init` with one 3 s episode: (runner, root)."""
     runner = CliRunner()
     root = tmp_path / "show"
     assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
@@ -152,6 +154,11 @@ def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
     (root / "episodes/bolum-1.md").write_text(
         '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T16:03:00+03:00\n---\nNotlar.\n', encoding="utf-8"
     )
+    return runner, root
+
+
+def test_build_and_loudness_commands(workspace):
+    runner, root = workspace
     first = runner.invoke(cli, ["-C", str(root), "build", "--jobs", "1"])
     assert first.exit_code == 0, first.output
     assert "1 encoded" in first.output and "out LUFS" in first.output
@@ -166,16 +173,9 @@ def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
     assert missing.exit_code == 1 and "yok.wav" in missing.output
 
 
-def test_publish_settings_retag_nothing_and_publish_nothing(tmp_path, make_image, make_audio):
+def test_publish_settings_retag_nothing_and_publish_nothing(workspace):
     """[publish] settings that no tag holds change no built byte, so nothing is re-uploaded."""
-    runner = CliRunner()
-    root = tmp_path / "show"
-    assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
-    make_image("show/feed/cover.jpg")
-    make_audio("show/episodes/bolum-1.flac", SPEECH.format(seed=5), 3)
-    (root / "episodes/bolum-1.md").write_text(
-        '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T16:03:00+03:00\n---\nNotlar.\n', encoding="utf-8"
-    )
+    runner, root = workspace
     first = runner.invoke(cli, ["-C", str(root), "publish"])
     assert first.exit_code == 0 and "bolum-1: mastered" in first.output, first.output
     config = root / "podcast.toml"

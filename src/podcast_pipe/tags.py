@@ -221,27 +221,19 @@ def iso639_2(language: str) -> str | None:
         return None
 
 
-def write_tags(
-    mp3: Path,
-    show: Show,
-    episode: Episode,
-    *,
-    guid: str,
-    duration_s: float,
-    offset_s: float,
-    loudness: dict | None = None,
-) -> None:
+def write_tags(mp3: Path, show: Show, episode: Episode, **values: Any) -> None:
     """Replace the MP3's tags with the episode's: the table's fields, cover art and chapters.
 
-    ``offset_s`` (the intro's length) shifts the chapters; ``duration_s`` ends the last one.
+    ``values``: ``guid``, ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
+    length: shifts the chapters) and ``loudness`` (optional), as ``tag_source`` takes them.
     """
-    source = TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
+    source = tag_source(mp3, show, episode, **values)
     lang = iso639_2(show.language) or "und"
     tags = ID3()
     for field, value in _rows(source):
         tags.add(field.storage.make(value, lang))
     tags.add(_cover(embedded_cover(_cover_path(source))))
-    for frame in _chapter_frames(episode, duration_s=duration_s, offset_s=offset_s):
+    for frame in _chapter_frames(episode, duration_s=source.duration_s, offset_s=source.offset_s):
         tags.add(frame)
     if show.audio.id3_version == 3:
         tags.update_to_v23()
@@ -249,23 +241,15 @@ def write_tags(
     tags.save(mp3, v2_version=show.audio.id3_version, v1=ID3v1SaveOptions.REMOVE)
 
 
-def tag_key(
-    mp3: Path,
-    show: Show,
-    episode: Episode,
-    *,
-    guid: str,
-    duration_s: float,
-    offset_s: float,
-    loudness: dict | None = None,
-) -> str:
+def tag_key(mp3: Path, show: Show, episode: Episode, **values: Any) -> str:
     """A hash of exactly what ``write_tags`` would write into ``mp3`` (with ``TAG_VERSION``).
 
     The rows of the table, the images by their bytes' hashes and the chapter frames' values:
     nothing else, so settings the tags do not hold (``[publish] concurrency``) re-tag nothing.
+    ``values`` as for ``write_tags``.
     """
-    source = TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
-    timed = timeline(episode, duration_s=duration_s, offset_s=offset_s)
+    source = tag_source(mp3, show, episode, **values)
+    timed = timeline(episode, duration_s=source.duration_s, offset_s=source.offset_s)
     chapters = [
         (round(t.start_s * 1000), round(t.end_s * 1000), t.chapter.title, t.chapter.url,
          sha256_file(t.chapter.image) if t.chapter.image else None)
@@ -274,6 +258,20 @@ def tag_key(
     rows = [(field.name, value) for field, value in _rows(source)]
     written = [TAG_VERSION, show.audio.id3_version, rows, sha256_file(_cover_path(source))]
     return sha256_bytes(json.dumps([*written, chapters], ensure_ascii=False).encode())
+
+
+def tag_source(
+    mp3: Path,
+    show: Show,
+    episode: Episode,
+    *,
+    guid: str,
+    duration_s: float,
+    offset_s: float,
+    loudness: dict | None = None,
+) -> TagSource:
+    """What the tags of ``mp3`` are made from; the encoder line is read from its own header."""
+    return TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
 
 
 def _rows(source: TagSource) -> list[tuple[TagField, str]]:
