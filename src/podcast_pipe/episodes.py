@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import EpisodeError, Problems, display_path
+from .frontmatter import parse_date, parse_timestamp, split_front_matter
 from .mediatypes import TRANSCRIPT_SUFFIXES
 from .show import Show
 from .validate import Reader, did_you_mean
@@ -166,7 +165,7 @@ def _parse(
     errors_before = len(problems.errors)
     r = Reader(meta, problems, {}, error=EpisodeError)
     bad = r.bad
-    data, notes = _front_matter(meta, bad)
+    data, notes = split_front_matter(meta, bad)
     if data is None:
         return None
     r = r.within(data, "")
@@ -178,7 +177,7 @@ def _parse(
     draft = bool(r.flag("draft", False))
     audio_path = _one_audio(meta, audio, bad, problems if draft else None)
     title = r.required("title", 'add `title: "…"` to the front matter')
-    date = _parse_date(data.get("date"), bad)
+    date = parse_date(data.get("date"), bad)
     episode = Episode(
         slug=slug,
         meta_path=meta,
@@ -203,30 +202,6 @@ def _parse(
     return episode if len(problems.errors) == errors_before else None
 
 
-def _front_matter(meta: Path, bad) -> tuple[dict[str, Any] | None, str]:
-    try:
-        text = meta.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        bad(None, "is not UTF-8 text", "save the file as UTF-8")
-        return None, ""
-    match = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?(.*)\Z", text, re.S | re.M)
-    if not match:
-        bad(None, "has no front matter", "start the file with a `---` line, the fields, then `---`")
-        return None, ""
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        bad(None, f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            'quote values that contain ":" or "#", e.g. title: "Bölüm 1: Giriş"')  # fmt: skip
-        return None, ""
-    if not isinstance(data, dict):
-        bad(None, "front matter must be `key: value` lines", "see the README's metadata format")
-        return None, ""
-    return data, match.group(2)
-
-
 def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Path | None:
     """The episode's one audio file; a draft may wait for it (a warning, not an error)."""
     if len(audio) == 1:
@@ -241,26 +216,6 @@ def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Pa
         names = ", ".join(p.name for p in audio)
         bad("audio", f"more than one audio file {where}: {names}", "keep exactly one")
     return None
-
-
-def _parse_date(value: Any, bad) -> dt.datetime | None:
-    hint = "write it with a time and time zone, e.g. 2026-01-12T16:03:00+03:00"
-    if value is None:
-        bad("date", "is required", hint)
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            bad("date", f"not a date: {value!r}", hint)
-            return None
-    if not isinstance(value, dt.datetime):
-        bad("date", f"{value} has no time and no time zone", hint)
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        bad("date", f"{value} has no time zone", hint)
-        return None
-    return value
 
 
 def _single(
@@ -298,19 +253,6 @@ def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
     if value is None or value is False:
         return value
     return _relative_file(meta, value, key, bad)
-
-
-def parse_timestamp(value: Any) -> float | None:
-    """Seconds from ``HH:MM:SS(.mmm)``, ``MM:SS``, or a number (YAML reads 02:15 as 135)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d{1,3})?)", str(value).strip())
-    if not match:
-        return None
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:

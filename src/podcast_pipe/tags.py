@@ -21,17 +21,13 @@ from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
     CHAP,
-    COMM,
     CTOC,
     ID3,
-    PCST,
     TIT2,
-    TXXX,
     WXXX,
     CTOCFlags,
     Encoding,
     Frame,
-    Frames,
     ID3NoHeaderError,
     ID3v1SaveOptions,
     PictureType,
@@ -46,10 +42,9 @@ from .config import Show
 from .episodes import Chapter, Episode
 from .errors import AudioError
 from .files import sha256_bytes, sha256_file
+from .id3styles import TEXT, Comment, PodcastFlag, Storage, TextFrame, UrlFrame, UserText
 from .notes import notes_text
 
-# UTF-16: ID3 v2.3 has no UTF-8, and Latin-1 cannot hold İ ı ş ğ Ə ə.
-TEXT = Encoding.UTF16
 GENRE = "Podcast"
 TOC_TITLE = "Chapters"
 CHAPTER_IMAGE_PX = 640
@@ -73,88 +68,12 @@ class TagSource:
     encoding: str  # what the MP3's own header says: bitrate, mode, sample rate, channels
 
 
-# --- how each field is stored (mediafile's "storage styles") ------------------------------
-
-
-@dataclass(frozen=True)
-class TextFrame:
-    """A standard text frame such as TIT2."""
-
-    id: str
-
-    def make(self, value: str, lang: str) -> Frame:
-        return Frames[self.id](encoding=TEXT, text=[value])
-
-    def read(self, tags: ID3) -> str | None:
-        frames = tags.getall(self.id)
-        return "/".join(str(t) for t in frames[0].text) if frames else None
-
-
-@dataclass(frozen=True)
-class UserText:
-    """A TXXX frame, told apart from the others by its description."""
-
-    desc: str
-
-    def make(self, value: str, lang: str) -> Frame:
-        return TXXX(encoding=TEXT, desc=self.desc, text=[value])
-
-    def read(self, tags: ID3) -> str | None:
-        return _described(tags, "TXXX", self.desc)
-
-
-@dataclass(frozen=True)
-class Comment:
-    """A COMM frame in the show's language, told apart by its description."""
-
-    desc: str = ""
-
-    def make(self, value: str, lang: str) -> Frame:
-        return COMM(encoding=TEXT, lang=lang, desc=self.desc, text=[value])
-
-    def read(self, tags: ID3) -> str | None:
-        return _described(tags, "COMM", self.desc)
-
-
-@dataclass(frozen=True)
-class UrlFrame:
-    """A URL link frame such as WOAS (Latin-1, no encoding byte)."""
-
-    id: str
-
-    def make(self, value: str, lang: str) -> Frame:
-        return Frames[self.id](url=value)
-
-    def read(self, tags: ID3) -> str | None:
-        frames = tags.getall(self.id)
-        return str(frames[0].url) if frames else None
-
-
-@dataclass(frozen=True)
-class PodcastFlag:
-    """iTunes' PCST frame: an integer flag marking the file as a podcast episode."""
-
-    def make(self, value: str, lang: str) -> Frame:
-        return PCST(value=int(value))
-
-    def read(self, tags: ID3) -> str | None:
-        frames = tags.getall("PCST")
-        return str(frames[0].value) if frames else None
-
-
-def _described(tags: ID3, frame_id: str, desc: str) -> str | None:
-    for frame in tags.getall(frame_id):
-        if frame.desc == desc:
-            return "/".join(str(t) for t in frame.text)
-    return None
-
-
 @dataclass(frozen=True)
 class TagField:
     """One row of the table: the name ``read_tags`` shows, how it is stored, its value's source."""
 
     name: str
-    storage: TextFrame | UserText | Comment | UrlFrame | PodcastFlag
+    storage: Storage
     value: Callable[[TagSource], str | None]
 
 
