@@ -1,4 +1,8 @@
-"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio."""
+"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio.
+
+The model (Episode, Chapter, Person, Catalog) and the scan are here; the YAML block and its
+date and time syntaxes are in frontmatter.py, the typed field checks in validate.py.
+"""
 
 from __future__ import annotations
 
