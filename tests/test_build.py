@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 import pickle
 import shutil
@@ -17,8 +18,11 @@ from click.testing import CliRunner
 
 from podcast_pipe import tags
 from podcast_pipe.audio import master as master_module
+from podcast_pipe.audio.meter import Loudness
+from podcast_pipe.audio.timeline import Timeline
 from podcast_pipe.build import build_episodes, read_record, select_episodes
 from podcast_pipe.build import run as build
+from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.episodes import Catalog, Chapter
@@ -248,3 +252,32 @@ def test_the_build_reports_through_callbacks_and_prints_nothing(show, episode, c
     ]
     assert {slug for slug, _ in fractions} == {"bolum-1"} and max(f for _, f in fractions) == 1.0
     assert capsys.readouterr() == ("", "")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stats:
+    reduction_db: float
+    span: tuple[int, int]
+    added_later: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Result:
+    output: Loudness
+    stats: _Stats
+    timeline: Timeline
+    file: Path
+
+
+def test_the_record_codec_follows_the_dataclasses_fields():
+    """A field added to the mastering result is stored and read back with no codec edit."""
+    result = _Result(
+        Loudness(-16.0, 4.2, -1.3, -math.inf, 5.5),
+        _Stats(2.5, (3, 4), added_later=7),
+        Timeline(momentary_in=[-20.0, -18.5], gain_reduction_db=[0.0, 1.5]),
+        Path("bolum-1.mp3"),
+    )
+    data = json.loads(json.dumps(to_data(result)))
+    assert from_data(_Result, data) == result
+    del data["stats"]["added_later"]  # written before that field existed: its default
+    assert from_data(_Result, data).stats == _Stats(2.5, (3, 4))
