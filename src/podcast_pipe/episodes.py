@@ -19,7 +19,7 @@ from .errors import EpisodeError, Problems, display_path
 from .frontmatter import parse_date, parse_timestamp, split_front_matter
 from .mediatypes import TRANSCRIPT_SUFFIXES
 from .show import Show
-from .validate import Reader, did_you_mean
+from .validate import Reader
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
@@ -196,8 +196,8 @@ def _parse(
         notes=notes.strip(),
         image=_image(meta, data, companions, bad),
         transcript=_single(companions, TRANSCRIPT_SUFFIXES, meta, "transcript", bad),
-        chapters=_chapters(meta, data.get("chapters"), bad),
-        persons=_persons(data.get("persons"), bad),
+        chapters=_chapters(meta, data.get("chapters"), r),
+        persons=_persons(data.get("persons"), r),
         guid=r.text("guid"),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
@@ -259,7 +259,8 @@ def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
     return _relative_file(meta, value, key, bad)
 
 
-def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
+def _chapters(meta: Path, value: Any, r: Reader) -> tuple[Chapter, ...]:
+    bad = r.bad
     if value is None:
         return ()
     hint = 'write a list: - {start: "02:15", title: "…"}'
@@ -272,9 +273,7 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
         if not isinstance(item, dict):
             bad(where, "must be {start, title}", hint)
             continue
-        for key in item:
-            if key not in CHAPTER_KEYS:
-                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), CHAPTER_KEYS))
+        r.within(item, f"{where}.").unknown(CHAPTER_KEYS)
         start = parse_timestamp(item.get("start"))
         if start is None:
             bad(
@@ -301,7 +300,8 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-def _persons(value: Any, bad) -> tuple[Person, ...]:
+def _persons(value: Any, r: Reader) -> tuple[Person, ...]:
+    bad = r.bad
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -312,9 +312,7 @@ def _persons(value: Any, bad) -> tuple[Person, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             bad(f"persons[{n}]", "needs a name", 'write {name: "…", role: guest}')
             continue
-        unknown = [k for k in item if k not in PERSON_KEYS]
-        for key in unknown:
-            bad(f"persons[{n}].{key}", "unknown key", did_you_mean(str(key), PERSON_KEYS))
+        r.within(item, f"persons[{n}].").unknown(PERSON_KEYS)
         fields = {k: str(v) for k, v in item.items() if k in PERSON_KEYS}
         persons.append(Person(**fields))
     return tuple(persons)
