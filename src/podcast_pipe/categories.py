@@ -6,7 +6,7 @@ exact, ``&`` included. https://podcasters.apple.com/support/1691-apple-podcasts-
 
 from __future__ import annotations
 
-from .validate import suggest
+from .validate import did_you_mean, suggest
 
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
@@ -55,8 +55,7 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 def category_problem(main: str, sub: str | None) -> tuple[str, str] | None:
     """Why ``main > sub`` is not an Apple category, with a did-you-mean hint; None if it is."""
     if main not in APPLE_CATEGORIES:
-        guess = suggest(main, list(APPLE_CATEGORIES))
-        hint = f"did you mean `{guess}`?" if guess else "use a name from Apple's category list"
+        hint = did_you_mean(main, APPLE_CATEGORIES, "use a name from Apple's category list")
         return f"unknown category {main!r}", hint
     subs = APPLE_CATEGORIES[main]
     if sub is None or sub in subs:

@@ -25,11 +25,13 @@ def suggest(word: str, choices: Iterable[str]) -> str | None:
     return folded[close[0]] if close else None
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A hint naming the closest known word, or listing the valid ones."""
+def did_you_mean(word: str, choices: Iterable[str], otherwise: str | None = None) -> str:
+    """A hint naming the closest known word, else ``otherwise`` (default: the valid ones)."""
     choices = sorted(choices)
     close = suggest(word, choices)
-    return f"did you mean `{close}`?" if close else "valid keys: " + ", ".join(choices)
+    if close:
+        return f"did you mean `{close}`?"
+    return otherwise or "valid keys: " + ", ".join(choices)
 
 
 class Reader:

@@ -32,7 +32,7 @@ from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
 from ..files import atomic_path, sha256_bytes, sha256_file, write_atomic
 from ..tags import tag_key, write_tags
-from ..validate import suggest
+from ..validate import did_you_mean
 from .record import (
     CACHE,
     BuildRecord,
@@ -58,14 +58,8 @@ def select_episodes(catalog: Catalog, slugs: Iterable[str]) -> list[Episode]:
     known = {e.slug: e for e in catalog.episodes}
     for slug in slugs:
         if slug not in known:
-            close = suggest(slug, known)
-            raise EpisodeError(
-                f"no episode with the slug {slug!r}",
-                field="slug",
-                hint=f"did you mean `{close}`?"
-                if close
-                else "run `podcast-pipe status` to see the slugs",
-            )
+            hint = did_you_mean(slug, known, "run `podcast-pipe status` to see the slugs")
+            raise EpisodeError(f"no episode with the slug {slug!r}", field="slug", hint=hint)
     return [known[slug] for slug in slugs]
 
 
