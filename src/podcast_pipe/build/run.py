@@ -128,6 +128,7 @@ def build_episode(
         clip_cache = show.build_dir / CACHE / CLIPS
         program = assemble(episode.audio_path, intro, outro, show.audio, exe=exe,
                            clip_cache=clip_cache)  # fmt: skip
+        # Its name needs the key, which waits for the source's hash: master to a staging name.
         fresh = show.build_dir / CACHE / f"{episode.slug}.new.mp3"
         reporter.on_progress(episode.slug, 0.0)
         result = master(program, show.audio, fresh, exe=exe,
