@@ -12,10 +12,10 @@ import pytest
 from lxml import etree
 
 from namespace_rules import RULES, violations
-from podcast_pipe.config import FeedSettings, Funding, License, Location, RemoteFeed, Schedule, Txt
 from podcast_pipe.episodes import Chapter, Person, Soundbite
 from podcast_pipe.feed import render_feed
 from podcast_pipe.podcast_images import generate_images
+from podcast_pipe.show import FeedSettings, Funding, License, Location, RemoteFeed, Schedule, Txt
 from test_feed import NS, live, xml
 
 P = f"{{{NS['podcast']}}}"

@@ -10,10 +10,10 @@ import feedparser
 import podcastparser
 import pytest
 
-from podcast_pipe.config import FeedSettings
 from podcast_pipe.errors import Problems
 from podcast_pipe.feed import feed_pages, render_feed
 from podcast_pipe.paging import feed_size_warnings
+from podcast_pipe.show import FeedSettings
 from test_feed import NS, live, xml
 
 BASE = "https://podcast.example.org/"

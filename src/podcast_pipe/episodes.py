@@ -1,4 +1,8 @@
-"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio."""
+"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio.
+
+The model (Episode, Chapter, Person, Catalog) and the scan are here; the YAML block and its
+date and time syntaxes are in frontmatter.py, the typed field checks in validate.py.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .config import (
-    TEXT_MAX,
-    License,
-    Location,
-    Show,
-    did_you_mean,
-    read_license,
-    read_location,
-    read_tables,
-)
 from .errors import EpisodeError, Problems, display_path
+from .frontmatter import parse_date, parse_timestamp, split_front_matter
+from .mediatypes import TRANSCRIPT_SUFFIXES
+from .settings20 import TEXT_MAX, read_license, read_location
+from .show import License, Location, Show
+from .validate import Reader
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
-TRANSCRIPT_EXTS = (".vtt", ".srt")
 BUNDLE_META = "episode.md"
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
@@ -187,75 +183,46 @@ def _parse(
     meta: Path, audio: list[Path], companions: list[Path], problems: Problems
 ) -> Episode | None:
     errors_before = len(problems.errors)
-
-    def bad(field_name: str | None, message: str, hint: str) -> None:
-        problems.error(EpisodeError(message, path=meta, field=field_name, hint=hint))
-
-    data, notes = _front_matter(meta, bad)
+    r = Reader(meta, problems, {}, error=EpisodeError)
+    bad = r.bad
+    data, notes = split_front_matter(meta, bad)
     if data is None:
         return None
-    for key in data:
-        if key not in FRONT_MATTER_KEYS:
-            bad(key, "unknown key", did_you_mean(str(key), FRONT_MATTER_KEYS))
+    r = r.within(data, "")
+    r.unknown(FRONT_MATTER_KEYS)
     stem = meta.parent.name if meta.name == BUNDLE_META else meta.stem
     slug = slugify(stem)
     if not slug:
         bad(None, f"cannot make a slug from the name {stem!r}", "rename it with letters or digits")
-    draft = bool(_bool(data, "draft", False, bad))
+    draft = bool(r.flag("draft", False))
     audio_path = _one_audio(meta, audio, bad, problems if draft else None)
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        bad("title", "is required", 'add `title: "…"` to the front matter')
-    date = _parse_date(data.get("date"), bad)
+    title = r.required("title", 'add `title: "…"` to the front matter')
+    date = parse_date(data.get("date"), bad)
     episode = Episode(
         slug=slug,
         meta_path=meta,
         audio_path=audio_path,
-        title=str(title or "").strip(),
+        title=title,
         date=date or dt.datetime.min.replace(tzinfo=dt.UTC),
-        episode=_positive_int(data, "episode", bad),
-        season=_positive_int(data, "season", bad),
-        type=_choice(data, "type", EPISODE_TYPES, bad),
-        explicit=_bool(data, "explicit", None, bad),
-        summary=_text(data, "summary", bad),
+        episode=r.count("episode"),
+        season=r.count("season"),
+        type=r.choice("type", EPISODE_TYPES),
+        explicit=r.flag("explicit", None),
+        summary=r.text("summary"),
         notes=notes.strip(),
         image=_image(meta, data, companions, bad),
-        transcript=_single(companions, TRANSCRIPT_EXTS, meta, "transcript", bad),
-        chapters=_chapters(meta, data.get("chapters"), bad),
-        persons=_persons(data.get("persons"), bad),
-        soundbites=_soundbites(data.get("soundbites"), bad),
-        location=read_location(data.get("location"), "location", bad),
-        license=read_license(data.get("license"), "license", bad),
-        guid=_text(data, "guid", bad),
+        transcript=_single(companions, TRANSCRIPT_SUFFIXES, meta, "transcript", bad),
+        chapters=_chapters(meta, r),
+        persons=_persons(data.get("persons"), r),
+        soundbites=_soundbites(r),
+        location=read_location(r),
+        license=read_license(r),
+        guid=r.text("guid"),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
         outro=_override(meta, data, "outro", bad),
     )
     return episode if len(problems.errors) == errors_before else None
-
-
-def _front_matter(meta: Path, bad) -> tuple[dict[str, Any] | None, str]:
-    try:
-        text = meta.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        bad(None, "is not UTF-8 text", "save the file as UTF-8")
-        return None, ""
-    match = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?(.*)\Z", text, re.S | re.M)
-    if not match:
-        bad(None, "has no front matter", "start the file with a `---` line, the fields, then `---`")
-        return None, ""
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        bad(None, f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            'quote values that contain ":" or "#", e.g. title: "Bölüm 1: Giriş"')  # fmt: skip
-        return None, ""
-    if not isinstance(data, dict):
-        bad(None, "front matter must be `key: value` lines", "see the README's metadata format")
-        return None, ""
-    return data, match.group(2)
 
 
 def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Path | None:
@@ -272,62 +239,6 @@ def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Pa
         names = ", ".join(p.name for p in audio)
         bad("audio", f"more than one audio file {where}: {names}", "keep exactly one")
     return None
-
-
-def _parse_date(value: Any, bad) -> dt.datetime | None:
-    hint = "write it with a time and time zone, e.g. 2026-01-12T16:03:00+03:00"
-    if value is None:
-        bad("date", "is required", hint)
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            bad("date", f"not a date: {value!r}", hint)
-            return None
-    if not isinstance(value, dt.datetime):
-        bad("date", f"{value} has no time and no time zone", hint)
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        bad("date", f"{value} has no time zone", hint)
-        return None
-    return value
-
-
-def _positive_int(data: dict, key: str, bad) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        bad(key, f"must be a whole number ≥ 0, not {value!r}", f"e.g. `{key}: 3`")
-        return None
-    return value
-
-
-def _bool(data: dict, key: str, default: bool | None, bad) -> bool | None:
-    value = data.get(key, default)
-    if value is not None and not isinstance(value, bool):
-        bad(key, f"must be true or false, not {value!r}", f"write `{key}: true` or `{key}: false`")
-        return default
-    return value
-
-
-def _text(data: dict, key: str, bad) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        bad(key, f"must be text, not {value!r}", f'write `{key}: "…"`')
-        return None
-    return str(value).strip() or None
-
-
-def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
-    value = data.get(key, choices[0])
-    if value not in choices:
-        bad(key, f"unknown value {value!r}", "use one of: " + ", ".join(choices))
-        return choices[0]
-    return value
 
 
 def _single(
@@ -367,47 +278,31 @@ def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
     return _relative_file(meta, value, key, bad)
 
 
-def parse_timestamp(value: Any) -> float | None:
-    """Seconds from ``HH:MM:SS(.mmm)``, ``MM:SS``, or a number (YAML reads 02:15 as 135)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d{1,3})?)", str(value).strip())
-    if not match:
-        return None
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-
-
-def _time(item: dict, key: str, where: str, bad) -> float | None:
+def _time(r: Reader, key: str) -> float | None:
     """Seconds from a time field of a list entry; a problem naming the entry when unreadable."""
-    value = parse_timestamp(item.get(key))
+    value = parse_timestamp(r.table.get(key))
     if value is None:
-        bad(f"{where}.{key}", f"not a time: {item.get(key)!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
+        r.bad(key, f"not a time: {r.table.get(key)!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
     return value
 
 
-def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
+def _chapters(meta: Path, r: Reader) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
-    tables = read_tables(
-        value, "chapters", CHAPTER_KEYS, bad, example='{start: "02:15", title: "…"}'
-    )
-    for where, item in tables:
-        start = _time(item, "start", where, bad)
+    for c in r.nested_list("chapters", CHAPTER_KEYS, example='{start: "02:15", title: "…"}'):
+        start = _time(c, "start")
         if start is None:
             continue
-        if not isinstance(item.get("title"), str) or not item["title"].strip():
-            bad(f"{where}.title", "is required", 'add `title: "…"`')
+        title = c.required("title", 'add `title: "…"`')
+        if not title:
             continue
         if chapters and start <= chapters[-1].start_s:
-            bad(f"{where}.start", "must be later than the chapter before", "list chapters in order")
-        image = (
-            _relative_file(meta, item["image"], f"{where}.image", bad) if "image" in item else None
-        )
-        chapters.append(Chapter(start, item["title"].strip(), item.get("url"), image))
+            c.bad("start", "must be later than the chapter before", "list chapters in order")
+        image = c.table.get("image")
+        if image is not None:
+            image = _relative_file(meta, image, "image", c.bad)
+        chapters.append(Chapter(start, title, c.table.get("url"), image))
     if chapters and chapters[0].start_s != 0:
-        bad(
+        r.bad(
             "chapters[1].start",
             "the first chapter must start at 00:00",
             'add {start: "00:00", title: "Giriş"}',
@@ -415,27 +310,26 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-def _soundbites(value: Any, bad) -> tuple[Soundbite, ...]:
+def _soundbites(r: Reader) -> tuple[Soundbite, ...]:
     found = []
     example = '{start: "12:30", duration: 45, title: "…"}'
-    for where, item in read_tables(value, "soundbites", SOUNDBITE_KEYS, bad, example=example):
-        start = _time(item, "start", where, bad)
-        duration = parse_timestamp(item.get("duration"))
+    for b in r.nested_list("soundbites", SOUNDBITE_KEYS, example=example):
+        start = _time(b, "start")
+        duration = parse_timestamp(b.table.get("duration"))
         if duration is None or not 0 < duration <= SOUNDBITE_MAX_S:
-            bad(f"{where}.duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: "
-                f"{item.get('duration')!r}", "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
+            b.bad("duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: "
+                  f"{b.table.get('duration')!r}", "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
             duration = None
-        title = item.get("title")
-        if title is not None and (not isinstance(title, str) or len(title) > TEXT_MAX):
-            bad(f"{where}.title", f"must be text of at most {TEXT_MAX} characters, not {title!r}",
-                'write `title: "…"`, shorter')  # fmt: skip
-            title = None
+        title = b.text("title")
+        if title and len(title) > TEXT_MAX:
+            b.bad("title", f"is {len(title)} characters long", f"keep it under {TEXT_MAX}")
         if start is not None and duration is not None:
-            found.append(Soundbite(start, duration, (title or "").strip() or None))
+            found.append(Soundbite(start, duration, title))
     return tuple(found)
 
 
-def _persons(value: Any, bad) -> tuple[Person, ...]:
+def _persons(value: Any, r: Reader) -> tuple[Person, ...]:
+    bad = r.bad
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -446,9 +340,7 @@ def _persons(value: Any, bad) -> tuple[Person, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             bad(f"persons[{n}]", "needs a name", 'write {name: "…", role: guest}')
             continue
-        unknown = [k for k in item if k not in PERSON_KEYS]
-        for key in unknown:
-            bad(f"persons[{n}].{key}", "unknown key", did_you_mean(str(key), PERSON_KEYS))
+        r.within(item, f"persons[{n}].").unknown(PERSON_KEYS)
         fields = {k: str(v) for k, v in item.items() if k in PERSON_KEYS}
         persons.append(Person(**fields))
     return tuple(persons)

@@ -18,7 +18,6 @@ from feedgen.feed import FeedEntry, FeedGenerator
 
 from . import __version__, mediatypes
 from .chapters import soundbite_timeline, timeline
-from .config import TEXT_MAX, Show
 from .episodes import Episode
 from .manifest import LiveEpisode
 from .notes import (
@@ -32,6 +31,8 @@ from .paging import FEED_NAME, Page, PagingExtension, pages
 from .podcast_images import PodcastImage
 from .podcasting20 import Podcasting20EntryExtension, Podcasting20Extension
 from .psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
+from .settings20 import TEXT_MAX
+from .show import Show
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}

@@ -19,8 +19,8 @@ from typing import Any, TypeVar
 from feedgen.ext.base import BaseExtension
 from lxml import etree
 
-from .config import Show
 from .errors import FeedError, Problems
+from .show import Show
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 FH_NS = "http://purl.org/syndication/history/1.0"
