@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -20,10 +21,12 @@ from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
+from .events import Reporter
 from .lint import lint_enclosure_hosts
-from .publish import publish_show, publish_states, write_feed
+from .localfeed import write_feed
+from .publish import publish_show, refuse_problems
 from .serve import make_server, preview_dir
-from .status import status_rows
+from .status import publish_states, status_rows
 from .tags import read_tags, tag_report
 
 
@@ -300,8 +303,15 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
       podcast-pipe publish --dry-run
       AWS_PROFILE=podcast podcast-pipe publish
     """
-    show = ctx.show
-    plan = publish_show(show, dry_run=dry_run, allow_removal=allow_removal)
+    checked = check_workspace(ctx.root)  # podcast.toml is read here, once
+    refuse_problems(checked.problems)
+    show = checked.show
+    assert show is not None  # a show that could not be read is a problem, refused above
+    with contextlib.ExitStack() as stack:
+        reporter = upload_reporter(stack)
+        plan = publish_show(
+            show, checked.catalog, dry_run=dry_run, allow_removal=allow_removal, reporter=reporter
+        )
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
     for note in plan.notes:
@@ -312,6 +322,27 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
         click.echo("dry run: nothing was changed")
     elif not plan.up_to_date:
         click.echo(f"published: {show.publish.feed_url}")
+
+
+def upload_reporter(stack: contextlib.ExitStack) -> Reporter:
+    """Upload progress: a bar on a terminal, one line per object otherwise (on stderr).
+
+    MERGE: moves to ui.py beside the build's rendering.
+    """
+    if not sys.stderr.isatty():
+        return Reporter(on_event=lambda key, what: click.echo(f"{what} {key}", err=True))
+    bars: list[Any] = []
+
+    def on_start(stage: str, total: int) -> None:
+        if stage == "upload":
+            bar = click.progressbar(length=total, label="upload", file=sys.stderr)
+            bars.append(stack.enter_context(bar))
+
+    def on_bytes(n: int) -> None:
+        if bars:
+            bars[-1].update(n)
+
+    return Reporter(on_bytes=on_bytes, on_start=on_start)
 
 
 @cli.command()
