@@ -22,16 +22,12 @@ from podcast_pipe.config import load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import PublishError, StorageError
 from podcast_pipe.manifest import parse_manifest
-from podcast_pipe.publish import (
-    FEED_KEY,
-    LOCK_KEY,
-    PublishLock,
-    match_live,
-    publish_states,
-    release,
-    write_feed,
-)
-from podcast_pipe.storage import open_target
+from podcast_pipe.localfeed import write_feed
+from podcast_pipe.publish import open_show_target, release
+from podcast_pipe.publish.layout import FEED_KEY, LOCK_KEY
+from podcast_pipe.publish.lock import PublishLock
+from podcast_pipe.publish.plan import match_live
+from podcast_pipe.status import publish_states
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 EPISODE = """---
@@ -125,8 +121,7 @@ def fake_build(root: Path) -> list:
 
 def do_release(root: Path, **options):
     show = load_show(root)
-    target = open_target(show.publish.target, show.publish, root=show.root)
-    options.setdefault("progress", False)
+    target = open_show_target(show)
     return release(show, target, fake_build(root), now=NOW, **options)
 
 
@@ -307,13 +302,13 @@ def test_refuses_a_non_empty_target_without_manifest(workspace):
 
 def test_lock_refuses_a_running_publish_and_takes_over_a_stale_one(workspace):
     show = load_show(workspace)
-    target = open_target(show.publish.target, show.publish, root=show.root)
+    target = open_show_target(show)
     with PublishLock(target, NOW, dry_run=False):
         with pytest.raises(PublishError, match="another publish is running"):
             do_release(workspace)
     assert target.get(LOCK_KEY) is None
     stale = {"owner": "ci@runner (pid 7)", "since": (NOW - dt.timedelta(hours=2)).isoformat()}
-    target.put_bytes(LOCK_KEY, json.dumps(stale).encode())
+    target.put(LOCK_KEY, json.dumps(stale).encode(), content_type="x/y", cache_control="no")
     plan = do_release(workspace)
     assert any("stale lock from ci@runner" in note for note in plan.notes)
     assert target.get(LOCK_KEY) is None
@@ -329,12 +324,14 @@ def test_secrets_never_reach_files(workspace, s3):
 
 
 def test_local_feed_and_states_from_the_local_manifest(workspace, monkeypatch):
-    import podcast_pipe.publish as publish
+    import podcast_pipe.localfeed as localfeed
+    import podcast_pipe.status as status
 
     records = {ep.slug: rec for ep, rec in fake_build(workspace)}
     show = load_show(workspace)
     episodes = load_episodes(show).ready(NOW)
-    monkeypatch.setattr(publish, "read_record", lambda show, slug: records.get(slug), raising=False)
+    for module in (localfeed, status):
+        monkeypatch.setattr(module, "read_record", lambda show, slug: records.get(slug))
     assert publish_states(show, episodes) == {"izmir": "built", "baku": "built"}
     do_release(workspace)
     published = (workspace / "feed/feed.xml").read_bytes()
