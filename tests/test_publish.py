@@ -443,3 +443,18 @@ def test_publish_refuses_a_show_with_problems_and_lists_them(workspace):
     assert "2 problem(s) to fix before publishing" in result.output
     assert "tittle" in result.output and "date" in result.output
     assert not (workspace / "public").exists() and not (workspace / "build").exists()
+
+
+def test_publish_reads_podcast_toml_once_and_reports_each_object(workspace, monkeypatch):
+    import tomllib
+
+    reads = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text, **kw: reads.append(text) or real(text, **kw))
+    result = run(workspace, "publish")
+    assert result.exit_code == 0, result.output
+    assert sum("[show]" in text for text in reads) == 1
+    manifest = parse_manifest((workspace / "public/manifest.json").read_bytes(), "m")
+    lines = result.output.splitlines()  # not a terminal: one plain line per object
+    for key in [e.media_key for e in manifest.episodes] + [FEED_KEY, "manifest.json"]:
+        assert f"uploaded {key}" in lines

@@ -10,7 +10,7 @@ import pytest
 from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
 from podcast_pipe.errors import ConfigError, StorageError
 from podcast_pipe.publish.layout import headers
-from podcast_pipe.storage import open_target
+from podcast_pipe.storage import TargetURL, open_target, parse_target
 from podcast_pipe.storage.file import FileTarget
 
 
@@ -174,3 +174,28 @@ def test_s3_acl_only_when_configured(s3, make_mp3):
     put(s3_target(s3, prefix="public", acl="public-read"), "feed.xml", b"<rss/>")
     assert not public("private/episodes/a-1234abcd.mp3")
     assert public("public/episodes/a-1234abcd.mp3") and public("public/feed.xml")
+
+
+def test_list_by_prefix_and_limit(target):
+    for key in ("episodes/a-00000000.mp3", "episodes/b-00000000.mp3", "feed.xml"):
+        target.put(key, b"x", content_type="audio/mpeg", cache_control="no-cache")
+    assert target.list() == ["episodes/a-00000000.mp3", "episodes/b-00000000.mp3", "feed.xml"]
+    assert target.list("episodes/") == ["episodes/a-00000000.mp3", "episodes/b-00000000.mp3"]
+    assert len(target.list(limit=2)) == 2
+    assert target.list("images/") == []
+
+
+def test_s3_stores_exactly_the_headers_it_is_given(s3):
+    target = s3_target(s3)
+    target.put("anything.bin", b"1234", content_type="text/x-test", cache_control="max-age=7")
+    info = target.head("anything.bin")
+    assert (info.bytes, info.content_type, info.cache_control) == (4, "text/x-test", "max-age=7")
+    assert target.stores_headers
+
+
+def test_parse_target_is_the_one_reader_of_target_urls(tmp_path: Path):
+    assert parse_target("s3://bucket/a/b") == TargetURL("s3", "bucket", "a/b")
+    assert parse_target("file://public") == TargetURL("file", "public")
+    with pytest.raises(StorageError, match="unsupported target 'http://x'") as caught:
+        parse_target("http://x")
+    assert "s3://bucket/prefix" in caught.value.hint
