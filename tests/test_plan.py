@@ -88,7 +88,10 @@ def world(tmp_path: Path, make_show: Callable, make_episode: Callable):
     return show, [(izmir, records["izmir"]), (baku, records["baku"])], files
 
 
-def plan(world, previous: Manifest = Manifest(), episodes=None) -> Plan:
+EMPTY = Manifest()
+
+
+def plan(world, previous: Manifest = EMPTY, episodes=None) -> Plan:
     show, built, files = world
     return plan_release(
         show, built if episodes is None else episodes, previous, NOW, files.sources()

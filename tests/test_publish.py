@@ -21,8 +21,8 @@ from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
 from podcast_pipe.config import load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import PublishError, StorageError
-from podcast_pipe.manifest import parse_manifest
 from podcast_pipe.localfeed import write_feed
+from podcast_pipe.manifest import parse_manifest
 from podcast_pipe.publish import open_show_target, release
 from podcast_pipe.publish.layout import FEED_KEY, LOCK_KEY
 from podcast_pipe.publish.lock import PublishLock
