@@ -15,25 +15,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from conftest import Record
 from podcast_pipe.chapters import Chapter
 from podcast_pipe.manifest import Manifest
 from podcast_pipe.publish import layout
 from podcast_pipe.publish.plan import Plan, Sources, plan_release
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
-
-
-@dataclasses.dataclass(frozen=True)
-class Record:
-    """The fields of a build record that planning reads."""
-
-    slug: str
-    mp3: Path
-    bytes: int
-    sha256: str
-    duration_s: float
-    source_sha256: str
-    intro_s: float = 0.0
 
 
 class Files:

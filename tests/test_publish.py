@@ -17,7 +17,7 @@ import feedparser
 import pytest
 from PIL import Image
 
-from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
+from conftest import FAKE_KEY_ID, FAKE_SECRET, Record, s3_error
 from podcast_pipe.config import load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import PublishError, StorageError
@@ -38,19 +38,6 @@ season: 1
 {more}---
 Bölüm notları: **{title}**.
 """
-
-
-@dataclasses.dataclass(frozen=True)
-class Record:
-    """What build.read_record returns, for the fields publish reads."""
-
-    slug: str
-    mp3: Path
-    bytes: int
-    sha256: str
-    duration_s: float
-    source_sha256: str
-    intro_s: float = 0.0
 
 
 def sha(path: Path) -> str:
