@@ -16,7 +16,7 @@ import click
 
 from . import __version__, scaffold
 from .audio.meter import measure_file
-from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
+from .build import build_episodes, select_episodes
 from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
@@ -27,7 +27,8 @@ from .localfeed import write_feed
 from .publish import publish_show, refuse_problems
 from .serve import make_server, preview_dir
 from .status import publish_states, status_rows
-from .tags import read_tags, tag_report
+from .tags import read_tags
+from .ui import REPORT_HEADER, BuildProgress, format_table, report_rows, tag_report
 
 
 class Context:
@@ -228,7 +229,8 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
-    records = build_episodes(show, episodes, jobs=jobs, force=force, progress=True)
+    with BuildProgress() as progress:
+        records = build_episodes(show, episodes, jobs=jobs, force=force, reporter=progress.reporter)
     click.echo(format_table(REPORT_HEADER, report_rows(records)))
     actions = [r.action for r in records]
     counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date")}
@@ -307,11 +309,10 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
     refuse_problems(checked.problems)
     show = checked.show
     assert show is not None  # a show that could not be read is a problem, refused above
-    with contextlib.ExitStack() as stack:
-        reporter = upload_reporter(stack)
-        plan = publish_show(
-            show, checked.catalog, dry_run=dry_run, allow_removal=allow_removal, reporter=reporter
-        )
+    with BuildProgress() as progress, contextlib.ExitStack() as stack:
+        reporter = publish_reporter(progress.reporter, stack)
+        options = dict(dry_run=dry_run, allow_removal=allow_removal)
+        plan = publish_show(show, checked.catalog, **options, reporter=reporter)
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
     for note in plan.notes:
@@ -324,17 +325,18 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
         click.echo(f"published: {show.publish.feed_url}")
 
 
-def upload_reporter(stack: contextlib.ExitStack) -> Reporter:
-    """Upload progress: a bar on a terminal, one line per object otherwise (on stderr).
+def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
+    """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object.
 
-    MERGE: moves to ui.py beside the build's rendering.
+    MERGE: the upload half moves to ui.py beside BuildProgress.
     """
-    if not sys.stderr.isatty():
-        return Reporter(on_event=lambda key, what: click.echo(f"{what} {key}", err=True))
     bars: list[Any] = []
+    upload_events = ("uploaded", "deleted")
 
     def on_start(stage: str, total: int) -> None:
-        if stage == "upload":
+        if stage != "upload":
+            build.on_start(stage, total)
+        elif sys.stderr.isatty():
             bar = click.progressbar(length=total, label="upload", file=sys.stderr)
             bars.append(stack.enter_context(bar))
 
@@ -342,7 +344,13 @@ def upload_reporter(stack: contextlib.ExitStack) -> Reporter:
         if bars:
             bars[-1].update(n)
 
-    return Reporter(on_bytes=on_bytes, on_start=on_start)
+    def on_event(name: str, what: str) -> None:
+        if what not in upload_events:
+            build.on_event(name, what)
+        elif not bars:
+            click.echo(f"{what} {name}", err=True)
+
+    return Reporter(build.on_progress, on_bytes, on_event, on_start)
 
 
 @cli.command()
@@ -372,12 +380,3 @@ def serve(ctx: Context, host: str, port: int) -> None:
         pass
     finally:
         server.server_close()
-
-
-def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
-    """A plain aligned text table."""
-    cells = [header, *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -13,9 +13,9 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
 from . import mediatypes
+from .show import MEDIUMS
 
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 
 
 def _element(parent: Any, name: str, **attrib: str) -> Any:

@@ -46,8 +46,7 @@ def publish_show(
     target = open_show_target(show)
     # fail fast (bucket, credentials, endpoint) before a long build
     remote_manifest(target, show.feed_dir / LOCAL_NAME)
-    # MERGE: build_episodes(show, ready, jobs=None, force=False, reporter=reporter)
-    built = build_episodes(show, ready, progress=reporter is not QUIET)
+    built = build_episodes(show, ready, reporter=reporter)
     episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
     options = dict(dry_run=dry_run, allow_removal=allow_removal, reporter=reporter)
     plan = release(show, target, episodes, now=now, **options)
