@@ -35,7 +35,6 @@ from .settings20 import TEXT_MAX
 from .show import Show
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
 # A feed without items has no newest date; a fixed one keeps it byte-stable.
 EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -231,7 +230,7 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
     entry.title(episode.title)
     entry.guid(live.guid, permalink=False)
     entry.pubDate(episode.date)  # RFC 2822 in the episode's own time zone
-    entry.enclosure(public_url(show, live.media_key), str(live.bytes), "audio/mpeg")
+    entry.enclosure(public_url(show, live.media_key), str(live.bytes), mediatypes.MP3)
     text = notes_text(episode.notes) or episode.summary or episode.title
     chapters = _description_chapters(show, episode, live)
     entry.description(with_chapters(text, chapters))
@@ -261,9 +260,9 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
         suffix = live.transcript_key[live.transcript_key.rfind(".") :].lower()
         p20.podcast_transcript(
             public_url(show, live.transcript_key),
-            type=TRANSCRIPT_TYPES.get(suffix, "text/plain"),
+            type=mediatypes.for_suffix(live.transcript_key),
             language=show.language,
-            rel="captions" if suffix in TRANSCRIPT_TYPES else None,
+            rel="captions" if suffix in mediatypes.TRANSCRIPT_SUFFIXES else None,
         )
     for person in episode.persons:
         p20.podcast_person(
