@@ -104,6 +104,11 @@ def publishable_image(path: Path) -> tuple[bytes, str]:
     return out.getvalue(), ext
 
 
+def open_rgb(path: Path, *, what: str) -> Image.Image:
+    """The decoded image in RGB (transparency flattened), for art drawn from it."""
+    return _to_rgb(_open(path, what))
+
+
 def _open(path: Path, what: str) -> Image.Image:
     """Decode the whole image (so truncated files fail here) and check its real format."""
     try:

@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, Problems
+from .settings20 import SHOW_KEYS as SHOW_KEYS_20
+from .settings20 import read_feed, read_show_values
 from .show import (
     CONFIG_NAME,
     MEDIUMS,
@@ -40,6 +42,7 @@ __all__ = [
 SHOW_KEYS = {
     "title", "description", "author", "language", "image", "categories", "explicit", "owner",
     "website", "copyright", "type", "guid", "locked", "funding", "medium", "timezone",
+    *SHOW_KEYS_20,
 }  # fmt: skip
 
 
@@ -86,12 +89,13 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     show = _read_show(root, _section(top, "show"))
     audio = _read_audio(root, _section(top, "audio"))
     publish = _read_publish(_section(top, "publish"))
+    feed = read_feed(_section(top, "feed"))
     if problems.errors or show is None:
         return None, problems
-    return Show(**show, audio=audio, publish=publish), problems
+    return Show(**show, audio=audio, publish=publish, feed=feed), problems
 
 
-SECTIONS = ("show", "audio", "publish")
+SECTIONS = ("show", "audio", "publish", "feed")
 
 
 def _section(top: Reader, name: str) -> Reader:
@@ -144,6 +148,7 @@ def _read_show(root: Path, r: Reader) -> dict[str, Any] | None:
         funding=_read_funding(r, r.table.get("funding", [])),
         medium=medium,
         timezone=timezone,
+        **read_show_values(r),
     )
 
 
