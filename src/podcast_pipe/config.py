@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 import uuid
 from dataclasses import dataclass, field
@@ -75,6 +76,15 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class SiteSettings:
+    """The show's website, from ``[site]``: on by default, optional links and accent colour."""
+
+    enabled: bool = True
+    links: tuple[tuple[str, str], ...] = ()  # (name, https URL), e.g. ("apple", "https://…")
+    accent: str = "#0b6e6e"  # CSS colour of links and buttons, "#rgb" or "#rrggbb"
+
+
+@dataclass(frozen=True)
 class Show:
     """The show: everything in podcast.toml, with paths resolved against the workspace."""
 
@@ -98,6 +108,7 @@ class Show:
     timezone: str = "UTC"
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     @property
     def config_path(self) -> Path:
@@ -145,6 +156,8 @@ PUBLISH_KEYS = {
     "target", "base_url", "endpoint_url", "region", "addressing", "acl", "checksums",
     "max_attempts", "retry_mode", "concurrency",
 }  # fmt: skip
+SITE_KEYS = {"enabled", "links", "accent"}
+SITE_LINKS = ("apple", "spotify", "youtube", "website")  # the order they are shown in
 MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog"}
 
 
@@ -194,16 +207,19 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
         return None, problems
     reader = _Reader(path, problems)
     for section in data:
-        if section not in {"show", "audio", "publish"}:
+        if section not in {"show", "audio", "publish", "site"}:
             reader.bad(
-                section, "unknown section", did_you_mean(section, ["show", "audio", "publish"])
+                section,
+                "unknown section",
+                did_you_mean(section, ["show", "audio", "publish", "site"]),
             )
     show = _read_show(root, reader, _table(data, "show", reader))
     audio = _read_audio(root, reader, _table(data, "audio", reader))
     publish = _read_publish(reader, _table(data, "publish", reader))
+    site = _read_site(reader, _table(data, "site", reader))
     if problems.errors or show is None:
         return None, problems
-    return Show(**show, audio=audio, publish=publish), problems
+    return Show(**show, audio=audio, publish=publish, site=site), problems
 
 
 def _table(data: dict[str, Any], name: str, reader: _Reader) -> dict[str, Any]:
@@ -441,4 +457,30 @@ def _read_publish(r: _Reader, t: dict[str, Any]) -> PublishSettings:
         max_attempts=r.get("publish", t, "max_attempts", int, d.max_attempts),
         retry_mode=retry_mode,
         concurrency=r.get("publish", t, "concurrency", int, d.concurrency),
+    )
+
+
+def _read_site(r: _Reader, t: dict[str, Any]) -> SiteSettings:
+    """``[site]``: enabled, links = {apple = "https://…", …}, accent = "#rrggbb"."""
+    r.unknown("site", t, SITE_KEYS)
+    d = SiteSettings()
+    links = t.get("links", {})
+    if not isinstance(links, dict):
+        r.bad("site.links", "must be a table", 'links = {apple = "https://…"}')
+        links = {}
+    for name, url in links.items():
+        if name not in SITE_LINKS:
+            r.bad(f"site.links.{name}", "unknown link", did_you_mean(name, set(SITE_LINKS)))
+        elif not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            r.bad(f"site.links.{name}", f"not an http(s) URL: {url!r}", 'e.g. "https://…"')
+    accent = r.get("site", t, "accent", str, d.accent)
+    if not re.fullmatch(r"#([0-9a-fA-F]{3}){1,2}", accent):
+        r.bad("site.accent", f"not a colour: {accent!r}", 'write it as "#rrggbb", e.g. "#0b6e6e"')
+        accent = d.accent
+    return SiteSettings(
+        enabled=bool(r.get("site", t, "enabled", bool, d.enabled)),
+        links=tuple(
+            (name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)
+        ),
+        accent=accent.lower(),
     )
