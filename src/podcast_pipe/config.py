@@ -479,8 +479,6 @@ def _read_site(r: _Reader, t: dict[str, Any]) -> SiteSettings:
         accent = d.accent
     return SiteSettings(
         enabled=bool(r.get("site", t, "enabled", bool, d.enabled)),
-        links=tuple(
-            (name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)
-        ),
+        links=tuple((name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)),
         accent=accent.lower(),
     )

@@ -22,8 +22,8 @@ JPEG_QUALITY = 85
 
 def card_jpeg(source: Path) -> bytes:
     """A 1200×630 card: the art centred, on a blurred and darkened fill of itself."""
-    art = _rgb(source)
     width, height = CARD_SIZE
+    art = _rgb(source, height)
     # Blur a small copy and scale it up: the same look as a large radius, much faster.
     fill = art.copy()
     fill.thumbnail((120, 120))
@@ -41,7 +41,7 @@ def card_jpeg(source: Path) -> bytes:
 
 def thumb_jpeg(source: Path) -> bytes:
     """The art at most THUMB_PX on its longer side, for the pages themselves."""
-    art = _rgb(source)
+    art = _rgb(source, THUMB_PX)
     art.thumbnail((THUMB_PX, THUMB_PX), Image.Resampling.LANCZOS)
     return _jpeg(art)
 
@@ -51,8 +51,10 @@ def hashed_key(kind: str, name: str, data: bytes) -> str:
     return f"images/{kind}-{name}-{sha256_bytes(data)[:8]}.jpg"
 
 
-def _rgb(source: Path) -> Image.Image:
+def _rgb(source: Path, px: int) -> Image.Image:
+    """The picture in RGB; a JPEG is decoded at a reduced scale still at least ``px`` wide."""
     with Image.open(source) as image:
+        image.draft("RGB", (px, px))
         return image.convert("RGB")
 
 

@@ -99,6 +99,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.filters["jsonld"] = _jsonld
+    env.filters["seconds"] = _seconds
     return env
 
 
@@ -271,6 +272,11 @@ def _sitemap(show: Show, chronological: list[Item]) -> list[tuple[str, str | Non
         for e, _ in chronological
     ]
     return sorted(urls)
+
+
+def _seconds(value: float) -> str:
+    """A time for ``data-start`` and ``#t=``: ``6``, ``12.5`` (milliseconds at most)."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
 
 
 def _jsonld(data: dict[str, Any]) -> Markup:

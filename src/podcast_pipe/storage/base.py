@@ -24,6 +24,8 @@ CONTENT_TYPES = {
     ".srt": "application/x-subrip",
     ".json": "application/json",
     ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",  # the website's (browsers refuse other stylesheet types)
+    ".js": "text/javascript; charset=utf-8",
 }
 # Podcasting 2.0 chapters must be served as application/json+chapters (QUIRKS, Feed).
 CHAPTERS_PREFIX = "chapters/"
