@@ -71,6 +71,7 @@ def render_site(
         "generator": f"podcast-pipe {__version__}",
         "cover_url": public_url(show, cover_key) if cover_key else None,
     }
+    common["icon"] = pictures.thumb(None, "show")
     show_page = Page("index.html", "")
     objects[show_page.key] = _render(
         env, "show.html", common, page=show_page, **_show_context(show, ordered, pictures)
