@@ -103,7 +103,8 @@ def test_show_page_lists_exactly_the_published_episodes(visit, sample_site):
     titles = tab.page.locator("ol.episodes h3 a").all_inner_texts()
     newest_first = sorted(sample_site.items, key=lambda i: i[0].date, reverse=True)
     assert titles == [e.title for e, _ in newest_first]
-    assert tab.page.locator("[data-copy]").is_visible()  # the script revealed the copy button
+    copy = tab.page.locator("[data-copy]")
+    assert copy.is_visible() and copy.inner_text() == "Kopyala"  # revealed by the script
     tab.assert_clean()
 
 

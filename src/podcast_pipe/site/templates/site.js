@@ -49,4 +49,5 @@
   }
   audio.addEventListener("timeupdate", highlight);
   audio.addEventListener("seeked", highlight);
+  highlight();
 })();
