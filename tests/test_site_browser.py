@@ -16,11 +16,12 @@ import feedparser
 import pytest
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-if not CHROMIUM and not os.environ.get("CI"):
-    pytest.skip(
-        "browser tests: no chromium on PATH (apt-get install chromium)", allow_module_level=True
-    )
-sync_api = pytest.importorskip("playwright.sync_api") if not os.environ.get("CI") else None
+if not os.environ.get("CI"):
+    if not CHROMIUM:
+        pytest.skip(
+            "browser tests: no chromium on PATH (apt-get install chromium)", allow_module_level=True
+        )
+    pytest.importorskip("playwright.sync_api", reason="browser tests: pip install -e '.[dev]'")
 from playwright.sync_api import Browser, ConsoleMessage, Page, Route, sync_playwright  # noqa: E402
 
 CHROMIUM_ARGS = [
