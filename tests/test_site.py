@@ -240,3 +240,14 @@ def test_transcript_cues(tmp_path, text):
         (1.5, "Ali", "Selam <3"),
         (3723.25, None, "Son."),
     ]
+
+
+def test_full_size_cover_in_json_ld_when_published(sample_site):
+    objects = render_site(
+        sample_site.show, sample_site.items, cover_key="images/cover-1234abcd.jpg"
+    )
+    series = jsonld(objects["index.html"])
+    assert series["image"] == sample_site.url + "images/cover-1234abcd.jpg"
+    episode = jsonld(objects["episodes/00-fragman/index.html"])
+    assert episode["partOfSeries"]["image"] == series["image"]
+    assert "@context" not in episode["partOfSeries"]

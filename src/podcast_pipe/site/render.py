@@ -9,6 +9,7 @@ inputs give the same bytes, so an unchanged site uploads nothing.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,17 +70,18 @@ def render_site(
         "feed_url": feed_url,
         "version": {name: sha256_bytes(objects[name])[:8] for name in STATIC},
         "generator": f"podcast-pipe {__version__}",
-        "cover_url": public_url(show, cover_key) if cover_key else None,
+        "icon": pictures.thumb(None, "show"),
     }
-    common["icon"] = pictures.thumb(None, "show")
+    cover = public_url(show, cover_key) if cover_key else pictures.card(None, "show")
+    series = _series_jsonld(show, cover)
     show_page = Page("index.html", "")
     objects[show_page.key] = _render(
-        env, "show.html", common, page=show_page, **_show_context(show, ordered, pictures)
+        env, "show.html", common, page=show_page, **_show_context(show, ordered, pictures, series)
     )
     for n, (episode, live) in enumerate(chronological):
         before = chronological[n - 1] if n else None
         after = chronological[n + 1] if n + 1 < len(chronological) else None
-        context = _episode_context(show, episode, live, pictures) | {
+        context = _episode_context(show, episode, live, pictures, series) | {
             "previous": _link(before),
             "next": _link(after),
         }
@@ -90,7 +92,9 @@ def render_site(
     return dict(sorted(objects.items()))
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    """One environment per process: templates are compiled once."""
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("podcast_pipe.site", "templates"),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
@@ -128,7 +132,7 @@ class _Pictures:
         return self._key("thumb", source, name, images.thumb_jpeg)
 
     def _key(self, kind: str, source: Path | None, name: str, make) -> str | None:
-        if source is None:
+        if source is None or not source.is_file():
             source, name = self.show.image, "show"
         if not source.is_file():
             return None
@@ -140,7 +144,9 @@ class _Pictures:
         return self.made[kind, source]
 
 
-def _show_context(show: Show, ordered: list[Item], pictures: _Pictures) -> dict[str, Any]:
+def _show_context(
+    show: Show, ordered: list[Item], pictures: _Pictures, series: dict[str, Any]
+) -> dict[str, Any]:
     entries = [_entry(show, episode, live, pictures) for episode, live in ordered]
     groups: list[tuple[int | None, list[dict[str, Any]]]] = []
     for entry in entries:
@@ -148,7 +154,7 @@ def _show_context(show: Show, ordered: list[Item], pictures: _Pictures) -> dict[
         if not groups or groups[-1][0] != season:
             groups.append((season, []))
         groups[-1][1].append(entry)
-    series = _series_jsonld(show, pictures)
+    series = series | {"@context": "https://schema.org"}
     series["episode"] = [
         {"@type": "PodcastEpisode", "name": e["title"], "url": e["url"]} for e in entries
     ]
@@ -187,15 +193,13 @@ def _entry(show: Show, episode: Episode, live: LiveEpisode, pictures: _Pictures)
 
 
 def _episode_context(
-    show: Show, episode: Episode, live: LiveEpisode, pictures: _Pictures
+    show: Show, episode: Episode, live: LiveEpisode, pictures: _Pictures, series: dict[str, Any]
 ) -> dict[str, Any]:
     entry = _entry(show, episode, live, pictures)
     offset = live.chapters_offset_s
     chapters = timeline(episode, duration_s=live.duration_s, offset_s=offset)
     transcript = episode.transcript if live.transcript_key else None
     cues = read_cues(transcript) if transcript else []
-    series = _series_jsonld(show, pictures)
-    del series["@context"]
     card = pictures.card(episode.image, episode.slug)
     jsonld = {
         "@context": "https://schema.org",
@@ -234,9 +238,9 @@ def _episode_context(
     }
 
 
-def _series_jsonld(show: Show, pictures: _Pictures) -> dict[str, Any]:
+def _series_jsonld(show: Show, image: str | None) -> dict[str, Any]:
+    """The show for schema.org; on an episode page it is the episode's ``partOfSeries``."""
     data: dict[str, Any] = {
-        "@context": "https://schema.org",
         "@type": "PodcastSeries",
         "name": show.title,
         "description": show.description.strip(),
@@ -245,9 +249,8 @@ def _series_jsonld(show: Show, pictures: _Pictures) -> dict[str, Any]:
         "inLanguage": show.language,
         "author": {"@type": "Person", "name": show.author},
     }
-    card = pictures.card(None, "show")
-    if card:
-        data["image"] = card
+    if image:
+        data["image"] = image
     return data
 
 

@@ -85,18 +85,19 @@ def long_date(day: dt.date, table: dict[str, str]) -> str:
     return table["date"].format(day=day.day, month=month, year=day.year)
 
 
+def _hms(seconds: float) -> tuple[int, int, int]:
+    hours, rest = divmod(round(seconds), 3600)
+    return hours, *divmod(rest, 60)
+
+
 def clock(seconds: float) -> str:
     """A duration as players show it: ``0:42``, ``12:05``, ``1:02:03``."""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(seconds)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def iso_duration(seconds: float) -> str:
     """ISO 8601 duration for schema.org and ``<time datetime>``: ``PT1H2M3S``."""
-    total = round(seconds)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
+    hours, minutes, secs = _hms(seconds)
     parts = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
     return f"PT{parts}{secs}S" if secs or not parts else f"PT{parts}"
