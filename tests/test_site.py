@@ -13,7 +13,7 @@ import lxml.html
 import pytest
 from PIL import Image
 
-from podcast_pipe.config import SiteSettings
+from podcast_pipe.config import Funding, SiteSettings
 from podcast_pipe.notes import notes_html
 from podcast_pipe.site import render_site
 from podcast_pipe.site._cues import read_cues
@@ -251,3 +251,35 @@ def test_full_size_cover_in_json_ld_when_published(sample_site):
     episode = jsonld(objects["episodes/00-fragman/index.html"])
     assert episode["partOfSeries"]["image"] == series["image"]
     assert "@context" not in episode["partOfSeries"]
+
+
+def test_titles_and_notes_cannot_inject_markup(sample_site):
+    hostile = "Bölüm </script><script>alert(1)</script> & <b>"
+    episode, live = sample_site.items[0]
+    episode = replace(
+        episode, title=hostile, summary=hostile, notes=f"{hostile}\n\n<script>x</script>"
+    )
+    objects = render_site(sample_site.show, [(episode, live)])
+    for key in (f"episodes/{episode.slug}/index.html", "index.html"):
+        data = objects[key]
+        assert b"<script>alert" not in data and b"<script>x" not in data
+        parser = html5lib.HTMLParser()
+        parser.parse(data)
+        assert parser.errors == []
+    page = objects[f"episodes/{episode.slug}/index.html"]
+    assert jsonld(page)["name"] == hostile  # intact in the JSON-LD, which stays one script
+    assert tree(page).xpath("string(//h1)") == hostile
+
+
+def test_funding_and_configured_links_are_buttons(sample_site):
+    show = replace(
+        sample_site.show,
+        funding=(Funding("https://destek.example.org/", "Bize destek olun"),),
+        site=SiteSettings(links=(("website", "https://izmir-baku.example.org/"),)),
+    )
+    page = tree(render_site(show, sample_site.items)["index.html"])
+    buttons = page.xpath("//section[@class='subscribe']//a[@class='button']")
+    assert [(b.text, b.get("href")) for b in buttons] == [
+        ("Web sitesi", "https://izmir-baku.example.org/"),
+        ("Bize destek olun", "https://destek.example.org/"),
+    ]
