@@ -283,3 +283,13 @@ def test_funding_and_configured_links_are_buttons(sample_site):
         ("Web sitesi", "https://izmir-baku.example.org/"),
         ("Bize destek olun", "https://destek.example.org/"),
     ]
+
+
+def test_srt_transcript_is_shown_without_a_track(sample_site, tmp_path):
+    srt = tmp_path / "bolum.srt"
+    srt.write_text("1\n00:00:02,000 --> 00:00:04,000\nMerhaba.\n", encoding="utf-8")
+    episode, live = sample_site.items[0]
+    item = (replace(episode, transcript=srt), replace(live, transcript_key="transcripts/x.srt"))
+    page = tree(render_site(sample_site.show, [item])[f"episodes/{episode.slug}/index.html"])
+    assert page.xpath("//audio/track") == []
+    assert page.xpath("//ol[@class='cues']//a/@data-start") == ["2"]

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from .. import __version__
+from .. import __version__, mediatypes
 from ..chapters import timeline
 from ..config import Show
 from ..episodes import Episode
@@ -210,30 +210,34 @@ def _episode_context(
         "description": entry["summary"],
         "inLanguage": show.language,
         "timeRequired": entry["iso_duration"],
-        "image": card,
         "partOfSeries": series,
         "associatedMedia": {
             "@type": "AudioObject",
             "contentUrl": public_url(show, live.media_key),
-            "encodingFormat": "audio/mpeg",
+            "encodingFormat": mediatypes.MP3,
             "contentSize": str(live.bytes),
             "duration": entry["iso_duration"],
         },
     }
+    if card:
+        jsonld["image"] = card
     if episode.episode is not None:
         jsonld["episodeNumber"] = episode.episode
     return entry | {
         "episode": episode,
         "media": live.media_key,
         "media_url": public_url(show, live.media_key),
+        "media_type": mediatypes.MP3,
         "bytes": live.bytes,
         "notes": Markup(notes_html(episode.notes)),
         "chapters": [(c.start_s, clock(c.start_s), c.chapter) for c in chapters],
         # The transcript is timed like the episode's own audio: shifted by the intro, as chapters.
         "cues": [(c.start_s + offset, clock(c.start_s + offset), c) for c in cues],
-        "captions": transcript and live.transcript_key.endswith(".vtt") and live.transcript_key,
+        # A <track> takes WebVTT only; an SRT transcript is shown as text alone.
+        "captions": live.transcript_key
+        if transcript and mediatypes.for_suffix(live.transcript_key) == mediatypes.VTT
+        else None,
         "card": card,
-        "thumb": entry["thumb"] or pictures.thumb(None, "show"),
         "jsonld": jsonld,
     }
 
