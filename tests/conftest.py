@@ -432,3 +432,19 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite
     yield SampleSite(url, public, show, items, hidden, objects)
     server.shutdown()
     server.server_close()
+
+
+# --- Build records without a build: the fields publish reads -----------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """What build.read_record returns, for the fields publish reads."""
+
+    slug: str
+    mp3: Path
+    bytes: int
+    sha256: str
+    duration_s: float
+    source_sha256: str
+    intro_s: float = 0.0

@@ -19,7 +19,7 @@ from podcast_pipe.episodes import Chapter, Episode, Person, episode_guid
 from podcast_pipe.feed import render_feed
 from podcast_pipe.manifest import LiveEpisode, Manifest
 from podcast_pipe.psc import npt
-from podcast_pipe.publish import plan_release
+from podcast_pipe.publish.plan import plan_release
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -377,7 +377,7 @@ def test_built_episode_feed_chapters_match_the_built_json(
     show = make_show(audio=AudioSettings(intro=intro))
     audio = make_audio("episodes/bolum-1.wav", "sine=f=500", 3)
     episode = make_episode(audio_path=audio, chapters=(Chapter(0, "Giriş"), Chapter(1, "Bakü")))
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.intro_s > 1
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     plan = plan_release(show, [(episode, record)], Manifest(), now)

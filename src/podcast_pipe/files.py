@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         temp.write_bytes(data)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically replace ``path`` with ``data`` unless it already holds exactly that."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` for a tool (ffmpeg, a copy) to write; renamed on success.
@@ -28,7 +37,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     On any exception the temporary file is removed and ``path`` is left as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")  # unique per call
     try:
         yield temp
         os.replace(temp, path)
