@@ -347,7 +347,8 @@ class SampleSite:
     show: Show
     items: list  # [(Episode, LiveEpisode)] as handed to render_site and render_feed
     hidden: list  # episodes in episodes/ that must not appear (draft, scheduled)
-    objects: dict[str, bytes]
+    objects: dict[str, bytes]  # the website's objects, as published
+    plan: Any  # the publish that produced it (publish.Plan)
 
 
 def _sample_workspace(folder: Path) -> Path:
@@ -370,66 +371,58 @@ def _sample_workspace(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="session")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite]:
-    """The sample show's website, published to a folder served on 127.0.0.1 (random port)."""
+def fake_sample_build(show: Show, episodes: list[Episode]) -> list[tuple[Episode, Record]]:
+    """Each episode "built": a short sine MP3 in build/ and the record a build would write."""
     from mutagen.mp3 import MP3
 
-    from podcast_pipe.config import load_show
-    from podcast_pipe.episodes import load_episodes
-    from podcast_pipe.feed import render_feed
-    from podcast_pipe.manifest import LiveEpisode
-    from podcast_pipe.serve import make_server
-    from podcast_pipe.site import render_site
+    from podcast_pipe.files import sha256_file
 
-    base = tmp_path_factory.mktemp("site")
-    public = base / "public"
-    server = make_server(public, port=0)
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    workspace = load_show(_sample_workspace(base / "show"))
-    show = replace(workspace, publish=replace(workspace.publish, base_url=url))
-    catalog = load_episodes(show)
-    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
-    items = []
-    for n, episode in enumerate(catalog.ready(now)):
-        mp3 = base / f"{episode.slug}.mp3"
+    show.build_dir.mkdir(parents=True, exist_ok=True)
+    built = []
+    for n, episode in enumerate(episodes):
+        mp3 = show.build_dir / f"{episode.slug}.mp3"
         command = [
             imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
             "-i", f"sine=frequency={330 + 110 * n}:duration={40 + n}", "-ac", "1", "-b:a", "64k",
             str(mp3),
         ]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True, timeout=60)
-        data = mp3.read_bytes()
-        key = f"episodes/{episode.slug}-{uuid.uuid5(uuid.NAMESPACE_URL, episode.slug).hex[:8]}.mp3"
-        transcript = f"transcripts/{episode.slug}.vtt" if episode.transcript else None
-        live = LiveEpisode(
-            guid=episode.guid or episode.slug,
-            slug=episode.slug,
-            media_key=key,
-            bytes=len(data),
-            sha256="0" * 64,
-            duration_s=MP3(mp3).info.length,
-            source_sha256="1" * 64,
-            published_at=episode.date.isoformat(),
-            season=episode.season,
-            episode=episode.episode,
-            transcript_key=transcript,
+        record = Record(
+            episode.slug,
+            mp3,
+            mp3.stat().st_size,
+            sha256_file(mp3),
+            MP3(mp3).info.length,
+            sha256_file(episode.audio_path),
         )
-        items.append((episode, live))
-        (public / key).parent.mkdir(parents=True, exist_ok=True)
-        (public / key).write_bytes(data)
-        if transcript:
-            (public / transcript).parent.mkdir(parents=True, exist_ok=True)
-            (public / transcript).write_bytes(episode.transcript.read_bytes())
-    objects = render_site(show, items)
-    for key, data in objects.items():
-        (public / key).parent.mkdir(parents=True, exist_ok=True)
-        (public / key).write_bytes(data)
-    (public / "feed.xml").write_bytes(render_feed(show, items))
+        built.append((episode, record))
+    return built
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite]:
+    """The sample show published to its file:// target, served by `serve` on 127.0.0.1."""
+    from podcast_pipe.config import load_show
+    from podcast_pipe.episodes import load_episodes
+    from podcast_pipe.publish import open_show_target, release
+    from podcast_pipe.serve import make_server, preview_dir
+
+    base = tmp_path_factory.mktemp("site")
+    workspace = load_show(_sample_workspace(base / "show"))
+    public = workspace.root / "public"  # the sample's target, file://public
+    server = make_server(public, port=0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    show = replace(workspace, publish=replace(workspace.publish, base_url=url))
+    catalog = load_episodes(show)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    built = fake_sample_build(show, catalog.ready(now))
+    plan = release(show, open_show_target(show), built, now=now)
+    assert preview_dir(show) == public.resolve()
+    objects = {key: (public / key).read_bytes() for key in plan.manifest.site}
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     hidden = [e for e in catalog.episodes if e.state(now) != "ready"]
-    yield SampleSite(url, public, show, items, hidden, objects)
+    yield SampleSite(url, public, show, plan.items, hidden, objects, plan)
     server.shutdown()
     server.server_close()
 
