@@ -295,3 +295,16 @@ def test_srt_transcript_is_shown_without_a_track(sample_site, tmp_path):
     page = tree(render_site(sample_site.show, [item])[f"episodes/{episode.slug}/index.html"])
     assert page.xpath("//audio/track") == []
     assert page.xpath("//ol[@class='cues']//a/@data-start") == ["2"]
+
+
+def test_serve_answers_the_site_at_its_root_with_the_published_headers(sample_site):
+    import urllib.request
+
+    slug = sample_site.items[0][1].slug
+    for path, key in (("", "index.html"), (f"episodes/{slug}/", f"episodes/{slug}/index.html")):
+        with urllib.request.urlopen(sample_site.url + path, timeout=10) as response:
+            assert response.read() == sample_site.objects[key]
+            assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+            assert response.headers["Cache-Control"] == "public, max-age=300"
+    with urllib.request.urlopen(sample_site.url + "sitemap.xml", timeout=10) as response:
+        assert response.headers["Content-Type"] == "application/xml"

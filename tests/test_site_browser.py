@@ -100,7 +100,7 @@ def current_time(page: Page) -> float:
 
 
 def test_show_page_lists_exactly_the_published_episodes(visit, sample_site):
-    tab = visit("index.html")
+    tab = visit("")  # "/", as `serve` answers it
     titles = tab.page.locator("ol.episodes h3 a").all_inner_texts()
     newest_first = sorted(sample_site.items, key=lambda i: i[0].date, reverse=True)
     assert titles == [e.title for e, _ in newest_first]
