@@ -1,6 +1,7 @@
 """podcast.toml → Show: read and validate every section, collecting every problem.
 
-The model itself (Show, AudioSettings, PublishSettings, SiteSettings) is in show.py; it is re-exported here.
+The model itself (Show, AudioSettings, PublishSettings, SiteSettings) is in show.py; it is
+re-exported here.
 """
 
 from __future__ import annotations

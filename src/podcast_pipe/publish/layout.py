@@ -3,7 +3,7 @@
 One row per kind of object. A key is made from a row's pattern and read back by matching it,
 so ``publish`` (what to upload, how to send it) and ``serve`` (how to answer for it) agree.
 Content-hashed keys are immutable (cached for a year); the rest change in place (5 minutes).
-New kinds of objects (website pages, feed archive pages, other renditions) are new rows.
+New kinds of objects (feed archive pages, other renditions) are new rows.
 """
 
 from __future__ import annotations
@@ -67,22 +67,11 @@ SITE_CSS = Row("site stylesheet", "site.css")
 SITE_JS = Row("site script", "site.js")
 SITEMAP = Row("sitemap", "sitemap.xml", content_type=mediatypes.XML)  # not .xml's RSS type
 SITE_PICTURE = Row("site picture", "images/{picture}-{name}-{hash8}{ext}", immutable=True)
+# First match wins: a site picture's key would also match IMAGE.
 ROWS = (
-    MEDIA,
-    SITE_PICTURE,
-    IMAGE,
-    CHAPTERS,
-    TRANSCRIPT,
-    FEED,
-    MANIFEST,
-    LOCK,
-    SITE_PAGE,
-    EPISODE_PAGE,
-    EMBED_PAGE,
-    SITE_CSS,
-    SITE_JS,
-    SITEMAP,
-)  # fmt: skip  (first match wins: a site picture's key would also match IMAGE)
+    MEDIA, SITE_PICTURE, IMAGE, CHAPTERS, TRANSCRIPT, FEED, MANIFEST, LOCK,
+    SITE_PAGE, EPISODE_PAGE, EMBED_PAGE, SITE_CSS, SITE_JS, SITEMAP,
+)  # fmt: skip
 
 FEED_KEY = FEED.key()
 MANIFEST_KEY = MANIFEST.key()
