@@ -194,3 +194,31 @@ def test_schedule_with_count_needs_a_start_and_complete_shows_need_no_rule(
         None,
         "Bitti",
     )
+
+
+def test_site_defaults_and_settings(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path, MINIMAL))
+    assert show.site.enabled and show.site.links == () and show.site.accent == "#0b6e6e"
+    text = MINIMAL + (
+        '[site]\nenabled = false\naccent = "#AA3300"\n'
+        'links = {spotify = "https://open.spotify.com/show/x", apple = "https://podcasts.apple.com/x"}\n'
+    )
+    site = load_show(write(tmp_path, text)).site
+    assert not site.enabled and site.accent == "#aa3300"
+    # Shown in a fixed order, whatever the order in the file.
+    assert site.links == (
+        ("apple", "https://podcasts.apple.com/x"),
+        ("spotify", "https://open.spotify.com/show/x"),
+    )
+
+
+def test_site_problems_name_the_field(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + '[site]\naccent = "teal"\nlinks = {aple = "https://x", spotify = "open.spotify.com"}\n'
+    )
+    found = errors(tmp_path, text)
+    assert any("site.accent" in e and "#rrggbb" in e for e in found)
+    assert any("site.links.aple" in e and "apple" in e for e in found)
+    assert any("site.links.spotify" in e and "http" in e for e in found)
+    assert any("did you mean `site`" in e for e in errors(tmp_path, MINIMAL + "[stie]\n"))

@@ -44,7 +44,8 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_show(root: Path, target: str) -> None:
+def write_show(root: Path, target: str, site: bool = False) -> None:
+    """podcast.toml for ``target``; without the website unless asked (test_publish_site.py)."""
     base = "https://cdn.example.org/show/" if target.startswith("s3://") else ""
     (root / "podcast.toml").write_text(
         f"""[show]
@@ -59,6 +60,9 @@ owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
 target = "{target}"
 {f'base_url = "{base}"' if base else ""}
 max_attempts = 4
+
+[site]
+enabled = {"true" if site else "false"}
 """,
         encoding="utf-8",
     )

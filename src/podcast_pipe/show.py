@@ -1,7 +1,8 @@
 """The show model: what podcast.toml describes, as frozen dataclasses (config.py reads it).
 
 ``Show`` holds the channel metadata with paths resolved; ``AudioSettings`` the mastering targets
-(``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target.
+(``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target;
+``SiteSettings`` the website published beside the feed.
 """
 
 from __future__ import annotations
@@ -141,6 +142,19 @@ class PublishSettings:
         return self.base_url + "feed.xml"
 
 
+# The [site] links a show page can offer, in the order they are shown.
+SITE_LINKS = ("apple", "spotify", "youtube", "website")
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """The show's website, from ``[site]``: on by default, optional links and accent colour."""
+
+    enabled: bool = True
+    links: tuple[tuple[str, str], ...] = ()  # (name, https URL), e.g. ("apple", "https://…")
+    accent: str = "#0b6e6e"  # CSS colour of links and buttons, "#rgb" or "#rrggbb"
+
+
 @dataclass(frozen=True)
 class Show:
     """The show: everything in podcast.toml, with paths resolved against the workspace."""
@@ -173,6 +187,7 @@ class Show:
     feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
 
     @property
     def config_path(self) -> Path:
