@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audit import audit_show
 from .build import read_record
 from .chapters import timeline
 from .config import Show, inspect_show
@@ -32,6 +33,7 @@ def check_workspace(root: Path) -> Checked:
     problems.extend(lint_show(show, catalog.episodes))
     for episode in catalog.episodes:
         _check_chapter_times(show, episode, problems)
+    problems.extend(audit_show(show, catalog.episodes))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     return Checked(show, catalog, problems)
