@@ -81,7 +81,8 @@ def _blocks(lines: list[str], *, skip_header: bool) -> list[tuple[int, list[str]
 
 def _cue(path: Path, number: int, block: list[str], vtt: bool, problems: Problems) -> Cue | None:
     """One cue: an optional identifier (SRT: the counter), the timing line, the text."""
-    timing_at = 1 if len(block) > 1 and "-->" not in block[0] else 0
+    looks_timed = "-->" in block[0] or re.match(r"^\d+:\d", block[0])
+    timing_at = 0 if looks_timed or len(block) == 1 else 1
     line = number + timing_at
     match = _TIMING.match(block[timing_at]) if "-->" in block[timing_at] else None
     if match is None:
