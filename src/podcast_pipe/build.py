@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, replace
@@ -40,6 +41,7 @@ from .episodes import Catalog, Episode, episode_guid
 from .errors import EpisodeError, PodcastError, Problems
 from .ffmpeg import find_ffmpeg
 from .files import write_atomic
+from .report import inspect_episode, write_show
 from .tags import write_tags
 
 CACHE = ".cache"
@@ -147,7 +149,10 @@ def build_episodes(
 
     def one(episode: Episode) -> BuildRecord | None:
         try:
-            return build_episode(show, episode, exe=exe, force=force, bars=bars)
+            started = time.monotonic()
+            record = build_episode(show, episode, exe=exe, force=force, bars=bars)
+            inspect_episode(show, episode, record, time.monotonic() - started)
+            return record
         except PodcastError as exc:
             problems.error(exc)
             return None
@@ -156,6 +161,7 @@ def build_episodes(
         records = [r for r in pool.map(one, episodes) if r is not None]
     bars.close()
     write_report(show)
+    write_show(show.build_dir, show.title)
     problems.raise_first()
     return records
 
