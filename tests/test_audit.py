@@ -16,13 +16,6 @@ from podcast_pipe.audio.analyze import analyze
 from podcast_pipe.audio.findings import audio_problems
 from podcast_pipe.cli import cli
 
-# Speech-like: band-limited pink noise in ~2.7 syllables a second, a 1.5 s pause every 7 s,
-# over a room tone 40 dB down (as the build benchmark makes it).
-SPEECH = (
-    "anoisesrc=c=pink:r=44100:a=0.25:seed=1,lowpass=f=7000,"
-    "volume='0.01+pow(abs(sin(2*PI*2.7*t)),3)*lt(mod(t,7),5.5)':eval=frame"
-)
-
 
 def run(*args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, list(args))
@@ -108,9 +101,9 @@ def test_bad_audio_fails_check_by_name(
 
 
 def test_second_check_decodes_nothing(
-    make_audio: Callable, show: Callable, monkeypatch: pytest.MonkeyPatch
+    make_speech: Callable, show: Callable, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder = show(make_audio("raw/speech.wav", SPEECH, 8.0, "-ac", "2"))
+    folder = show(make_speech("raw/speech.wav", 8.0, "-ac", "2"))
     code, out = run("-C", str(folder), "check")
     assert code == 0, out
 
@@ -124,16 +117,18 @@ def test_second_check_decodes_nothing(
     assert "ok: 1 episode(s)" in out
 
 
-def test_changed_audio_is_analysed_again(make_audio: Callable, show: Callable) -> None:
-    folder = show(make_audio("raw/speech.wav", SPEECH, 8.0, "-ac", "2"))
+def test_changed_audio_is_analysed_again(
+    make_audio: Callable, make_speech: Callable, show: Callable
+) -> None:
+    folder = show(make_speech("raw/speech.wav", 8.0, "-ac", "2"))
     assert run("-C", str(folder), "check")[0] == 0
     make_audio("show/episodes/01-bolum.wav", "anullsrc=r=44100:cl=mono", 3.0)
     code, out = run("-C", str(folder), "check")
     assert code == 1 and "silent" in out
 
 
-def test_intro_problems_join_the_others(make_audio: Callable, show: Callable) -> None:
-    folder = show(make_audio("raw/speech.wav", SPEECH, 8.0))
+def test_intro_problems_join_the_others(make_speech: Callable, show: Callable) -> None:
+    folder = show(make_speech("raw/speech.wav", 8.0))
     (folder / "intro.wav").write_bytes(b"RIFF0000WAVEnonsense" * 10)
     toml = folder / "podcast.toml"
     text = toml.read_text(encoding="utf-8")
@@ -162,10 +157,10 @@ WARNINGS = {
 
 
 @pytest.mark.parametrize("case", sorted(WARNINGS))
-def test_each_warning_has_its_file(tmp_path: Path, make_audio: Callable, case: str) -> None:
+def test_each_warning_has_its_file(tmp_path: Path, make_speech: Callable, case: str) -> None:
     options, expected = WARNINGS[case]
     seconds = 50.0 if case == "leading_silence" else 25.0
-    path = make_audio(f"{case}.wav", SPEECH, seconds, *options)
+    path = make_speech(f"{case}.wav", seconds, *options)
     problems = audio_problems(analyze(path, tmp_path / "build"), path)
     assert not problems.errors
     texts = [str(w) for w in problems.warnings]
@@ -173,17 +168,18 @@ def test_each_warning_has_its_file(tmp_path: Path, make_audio: Callable, case: s
     assert all(t.startswith(f"{path}: ") or f"{case}.wav: " in t for t in texts)
 
 
-def test_clean_speech_raises_no_warning(tmp_path: Path, make_audio: Callable) -> None:
-    mono = make_audio("mono.wav", SPEECH, 25.0)
-    stereo = make_audio(
-        "stereo.wav", f"{SPEECH},asplit[a][b];[b]adelay=7[c];[a][c]join=inputs=2", 25.0
-    )
+def test_clean_speech_raises_no_warning(
+    tmp_path: Path, make_audio: Callable, make_speech: Callable
+) -> None:
+    mono = make_speech("mono.wav", 25.0)
+    decorrelated = "asplit[a][b];[b]adelay=7[c];[a][c]join=inputs=2"
+    stereo = make_speech("stereo.wav", 25.0, "-af", decorrelated)
     for path in (mono, stereo):
         problems = audio_problems(analyze(path, tmp_path / "build"), path)
         assert not problems.errors and not problems.warnings, [str(w) for w in problems.warnings]
 
 
-def test_dual_mono_published_as_stereo_is_fine(tmp_path: Path, make_audio: Callable) -> None:
-    path = make_audio("dual.wav", SPEECH, 10.0, "-ac", "2")
+def test_dual_mono_published_as_stereo_is_fine(tmp_path: Path, make_speech: Callable) -> None:
+    path = make_speech("dual.wav", 10.0, "-ac", "2")
     problems = audio_problems(analyze(path, tmp_path), path, channels_setting="2")
     assert not problems.warnings
