@@ -14,7 +14,7 @@ import imageio_ffmpeg
 import pytest
 from click.testing import CliRunner
 
-from podcast_pipe.audio.findings import build_warnings
+from podcast_pipe.audio.findings import THRESHOLDS, build_warnings
 from podcast_pipe.audio.timeline import Timeline
 from podcast_pipe.cli import cli
 from podcast_pipe.report import EpisodeReport
@@ -158,3 +158,8 @@ def test_loudness_curve_agrees_with_ffmpeg(built: Path) -> None:
     assert len(sampled) >= 5
     for second in sampled:
         assert abs(curve[second - 1] - gain - reference[second]) < 0.5, second
+
+
+def test_every_threshold_is_documented() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert all(f"`{name}`" in readme for name in THRESHOLDS)

@@ -69,6 +69,7 @@ class Analysis:
     sample_peak: float = SILENT
     speech_lufs: float = SILENT  # 90th percentile of momentary loudness
     noise_lufs: float = SILENT  # 10th percentile of momentary loudness (room tone, hiss)
+    noise_spread_db: float = 0.0  # how much the quietest fifth varies (steady: a noise floor)
     momentary: list[float] = field(default_factory=list)  # per second, LUFS
     short_term: list[float] = field(default_factory=list)
     silences: list[tuple[float, float]] = field(default_factory=list)
@@ -195,6 +196,7 @@ def _parse(text: str, path: Path, sha256: str, stream: re.Match, decoded_s: floa
         sample_peak=_finite(loudness.sample_peak),
         speech_lufs=_percentile(momentary, 0.9),
         noise_lufs=_percentile(momentary, 0.1),
+        noise_spread_db=_spread(momentary[: len(momentary) // 5]),
         momentary=_per_second(frames, 1),
         short_term=_per_second(frames, 2),
         silences=_silences(text, decoded_s),
@@ -246,6 +248,11 @@ def _finite(number: float) -> float:
 
 def _percentile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else SILENT
+
+
+def _spread(ordered: list[float]) -> float:
+    """The 10th to 90th percentile distance of sorted values."""
+    return round(_percentile(ordered, 0.9) - _percentile(ordered, 0.1), 1)
 
 
 def _per_second(frames: list[tuple[float, float, float]], column: int) -> list[float]:

@@ -26,6 +26,11 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "dual_mono_db": (50.0, "L−R this many dB under L+R: both channels hold the same signal"),
     "hum_db": (6.0, "a 50/60 Hz band this many dB over its neighbours: mains hum"),
     "snr_db": (20.0, "speech (90th pct. momentary) over the noise floor (10th pct.) under this"),
+    "noise_steady_db": (
+        6.0,
+        "…when the quietest fifth varies less than this (a floor, not content)",
+    ),
+    "speech_dynamics_db": (3.0, "…and the speech rises at least this much over it"),
     "limiter_db": (3.0, "gain reduction deeper than this…"),
     "limiter_share": (0.05, "…for more than this share of the programme"),
     "encodes": (1.0, "more MP3 encodes than this to meet the target"),
@@ -90,7 +95,8 @@ def _warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple
         found.append((f"mains hum: a {hz} Hz line {a.hum_db[hz]:.0f} dB over its surroundings",
                       f"apply a {hz} Hz notch (hum removal) in your editor, or fix the ground loop"))  # fmt: skip
     snr = a.speech_lufs - a.noise_lufs
-    if a.noise_lufs > limit("silent_lufs") and snr < limit("snr_db"):
+    floor = a.noise_lufs > limit("silent_lufs") and a.noise_spread_db < limit("noise_steady_db")
+    if floor and limit("speech_dynamics_db") <= snr < limit("snr_db"):
         found.append((f"the noise floor is only {snr:.0f} dB under the speech",
                       "use noise reduction before publishing; record closer to the microphone"))  # fmt: skip
     return found
