@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,9 @@ TIMEOUT_S = 3600
 _STREAM = re.compile(r"Stream #0:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
 _FRAME = re.compile(r"t:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(\S+)\s+S:\s*(\S+)")
 _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
+# Builds analyse on several threads: one writer at a time for the index and the cache files
+# (their temporary names are per process).
+_WRITING = threading.Lock()
 _STAT = re.compile(r"^\[astats@(\w+) @ 0x[0-9a-f]+\] (.+?): (\S+)$", re.M)
 
 
@@ -99,26 +103,32 @@ def analyze(path: Path, build_dir: Path, *, exe: str | None = None) -> Analysis:
     except (OSError, ValueError, TypeError, KeyError):
         pass
     analysis = measure(path, sha256, exe=exe)
-    write_atomic(cached, json.dumps(analysis.to_dict()).encode("utf-8"))
+    with _WRITING:
+        write_atomic(cached, json.dumps(analysis.to_dict()).encode("utf-8"))
     return analysis
 
 
 def _hash(path: Path, cache: Path) -> str:
     """sha256 of the file, trusted from the index while its size and mtime are unchanged."""
-    index_path = cache / INDEX
-    try:
-        index = json.loads(index_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        index = {}
     stat = path.stat()
     state = [stat.st_size, stat.st_mtime_ns]
     key = str(path.resolve())
-    if key in index and index[key][:2] == state:
-        return index[key][2]
+    known = _read_index(cache).get(key)
+    if known and known[:2] == state:
+        return known[2]
     sha256 = sha256_file(path)
-    index[key] = [*state, sha256]
-    write_atomic(index_path, json.dumps(index, indent=0).encode("utf-8"))
+    with _WRITING:
+        index = _read_index(cache)
+        index[key] = [*state, sha256]
+        write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
     return sha256
+
+
+def _read_index(cache: Path) -> dict[str, list]:
+    try:
+        return json.loads((cache / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
 
 
 def measure(path: Path, sha256: str = "", *, exe: str | None = None) -> Analysis:

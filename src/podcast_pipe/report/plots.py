@@ -1,21 +1,20 @@
 """The inspector's plots, drawn by matplotlib as SVG text (no GUI, byte-identical on every run).
 
 ``Figure`` objects are made directly (not through pyplot), so episodes built on several threads
-can draw at the same time.
+can draw at the same time. matplotlib is imported on first use: it takes longer to import than
+a cached ``check`` takes to run.
 """
 
 from __future__ import annotations
 
 import io
 import re
-
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MultipleLocator
+from typing import TYPE_CHECKING, Any
 
 from .data import EpisodeReport
 
-matplotlib.use("Agg")
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 # Fixed ids and no creation date: the same data gives the same bytes.
 _RC = {"svg.hashsalt": "podcast-pipe", "svg.fonttype": "none", "font.size": 9}
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
@@ -31,6 +30,9 @@ PLOTS = {
 
 def plots(report: EpisodeReport) -> dict[str, str]:
     """Plot name (one of ``PLOTS``) → an ``<svg>`` element."""
+    import matplotlib
+
+    matplotlib.use("Agg")
     with matplotlib.rc_context(_RC):
         return {
             "loudness": _svg(_loudness(report)),
@@ -82,8 +84,11 @@ def _true_peak(report: EpisodeReport) -> Figure:
     return figure
 
 
-def _canvas(report: EpisodeReport) -> tuple[Figure, object]:
+def _canvas(report: EpisodeReport) -> tuple[Figure, Any]:
     """A wide plot whose time axis carries the silences (grey) and chapter marks."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MultipleLocator
+
     figure = Figure(figsize=(10, 2.8), layout="constrained")
     axes = figure.subplots()
     duration = float(report.figures.get("duration_s") or 0) or max(
