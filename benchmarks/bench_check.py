@@ -11,14 +11,13 @@ re-hashed).
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_build import BIN, WORK, source, timed, workspace  # noqa: E402
+from bench_build import BIN, WORK, print_table, source, timed, workspace  # noqa: E402
 
 from podcast_pipe.audio.analyze import CACHE  # noqa: E402
 from podcast_pipe.ffmpeg import find_ffmpeg  # noqa: E402
@@ -48,11 +47,7 @@ def main() -> None:
         for tool, wall, rss in runs:
             rows.append((f"{minutes} min", tool, f"{wall:.2f}", f"{wall / baseline:.3f}x",
                          f"{rss:.0f}"))  # fmt: skip
-    header = ("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB")
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"{os.cpu_count()} cores, ffmpeg {find_ffmpeg()}")
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print_table(("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB"), rows)
 
 
 if __name__ == "__main__":
