@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import os
+import pickle
+import shutil
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from podcast_pipe import build
+from podcast_pipe import tags
 from podcast_pipe.audio import master as master_module
+from podcast_pipe.audio.meter import Loudness
+from podcast_pipe.audio.timeline import Timeline
 from podcast_pipe.build import build_episodes, read_record, select_episodes
+from podcast_pipe.build import run as build
+from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.episodes import Catalog, Chapter
 from podcast_pipe.errors import AudioError, EpisodeError
+from podcast_pipe.events import Reporter
+from podcast_pipe.files import sha256_file
 from podcast_pipe.tags import read_tags
 
 SPEECH = "anoisesrc=c=pink:a=0.05:r=44100:seed={seed},lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
@@ -40,17 +53,17 @@ def no_mastering(*args, **kwargs):
 
 
 def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.action == "encoded"
     assert record.mp3 == show.build_dir / "bolum-1.mp3"
-    assert (
-        record.sha256 == build.file_sha256(record.mp3) and record.bytes == record.mp3.stat().st_size
-    )
-    assert record.source_sha256 == build.file_sha256(episode.audio_path)
+    assert record.sha256 == sha256_file(record.mp3) and record.bytes == record.mp3.stat().st_size
+    assert record.source_sha256 == sha256_file(episode.audio_path)
     # 2 s intro + 4 s episode, overlapping by the 0.5 s crossfade.
     assert record.intro_s == pytest.approx(1.5, abs=0.01)
     assert record.duration_s == pytest.approx(5.5, abs=0.05)
-    assert abs(record.output.integrated + 16) <= 0.5 and record.output.true_peak <= -1.0
+    assert (
+        abs(record.master.output.integrated + 16) <= 0.5 and record.master.output.true_peak <= -1.0
+    )
     tags = read_tags(record.mp3)
     assert "Bölüm: bolum-1" in json.dumps(tags, ensure_ascii=False)
     chapters = json.loads((show.build_dir / "bolum-1.chapters.json").read_text())
@@ -61,20 +74,20 @@ def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
 
 
 def test_rebuild_with_nothing_changed_encodes_nothing(show, episode, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     monkeypatch.setattr(build, "master", no_mastering)
     started = time.perf_counter()
-    [again] = build_episodes(show, [episode], progress=False)
+    [again] = build_episodes(show, [episode])
     assert time.perf_counter() - started < 2
     assert again.action == "up to date" and again.sha256 == first.sha256
 
 
 def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     masters = sorted((show.build_dir / ".cache").iterdir())
     monkeypatch.setattr(build, "master", no_mastering)
     renamed = dataclasses.replace(episode, title="Yeni başlık")
-    [record] = build_episodes(show, [renamed], progress=False)
+    [record] = build_episodes(show, [renamed])
     assert record.action == "re-tagged" and record.sha256 != first.sha256
     assert "Yeni başlık" in json.dumps(read_tags(record.mp3), ensure_ascii=False)
     assert sorted((show.build_dir / ".cache").iterdir()) == masters
@@ -82,7 +95,7 @@ def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
 
 @pytest.mark.parametrize("change", ["source", "intro", "settings", "version"])
 def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, monkeypatch, change):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     if change == "source":
         make_audio("episodes/bolum-1.wav", SPEECH.format(seed=2), 4)
     elif change == "intro":
@@ -91,7 +104,7 @@ def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, mo
         show = dataclasses.replace(show, audio=dataclasses.replace(show.audio, loudness=-18.0))
     else:
         monkeypatch.setattr(build, "MASTER_VERSION", 99)
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.action == "encoded" and record.cache_key != first.cache_key
     assert len(list((show.build_dir / ".cache").glob("bolum-1-*.mp3"))) == 1  # old one dropped
     if change == "intro":
@@ -99,7 +112,7 @@ def test_each_audio_input_is_part_of_the_cache_key(show, episode, make_audio, mo
 
 
 def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, monkeypatch):
-    [first] = build_episodes(show, [episode], progress=False)
+    [first] = build_episodes(show, [episode])
     make_audio("episodes/bolum-1.wav", SPEECH.format(seed=3), 4)
 
     class Failing(master_module.TruePeakLimiter):
@@ -108,8 +121,8 @@ def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, mo
 
     monkeypatch.setattr(master_module, "TruePeakLimiter", Failing)
     with pytest.raises(OSError, match="killed mid-encode"):
-        build_episodes(show, [episode], progress=False)
-    assert build.file_sha256(first.mp3) == first.sha256
+        build_episodes(show, [episode])
+    assert sha256_file(first.mp3) == first.sha256
     assert read_record(show, "bolum-1") == dataclasses.replace(first, action="up to date")
     leftovers = [p for p in show.build_dir.rglob("*") if p.name.endswith(".part")]
     assert leftovers == []
@@ -119,7 +132,7 @@ def test_one_bad_episode_does_not_stop_the_others(show, episode, make_episode, m
     silent = make_audio("episodes/sessiz.wav", "anullsrc=r=44100:cl=mono", 3)
     bad = make_episode("sessiz", audio_path=silent)
     with pytest.raises(AudioError, match="below −70 LUFS") as caught:
-        build_episodes(show, [bad, episode], jobs=2, progress=False)
+        build_episodes(show, [bad, episode], jobs=2)
     assert caught.value.path == silent
     assert read_record(show, "bolum-1") is not None and read_record(show, "sessiz") is None
 
@@ -134,7 +147,9 @@ def test_select_episodes(make_episode):
     assert "bolum-1" in caught.value.hint
 
 
-def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
+@pytest.fixture
+def workspace(tmp_path, make_image, make_audio):
+    """A show made by `init` with one 3 s episode: (runner, root)."""
     runner = CliRunner()
     root = tmp_path / "show"
     assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
@@ -143,6 +158,11 @@ def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
     (root / "episodes/bolum-1.md").write_text(
         '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T16:03:00+03:00\n---\nNotlar.\n', encoding="utf-8"
     )
+    return runner, root
+
+
+def test_build_and_loudness_commands(workspace):
+    runner, root = workspace
     first = runner.invoke(cli, ["-C", str(root), "build", "--jobs", "1"])
     assert first.exit_code == 0, first.output
     assert "1 encoded" in first.output and "out LUFS" in first.output
@@ -155,3 +175,109 @@ def test_build_and_loudness_commands(tmp_path, make_image, make_audio):
     assert table.exit_code == 0 and "LUFS" in table.output
     missing = runner.invoke(cli, ["loudness", str(root / "yok.wav")])
     assert missing.exit_code == 1 and "yok.wav" in missing.output
+
+
+def test_publish_settings_retag_nothing_and_publish_nothing(workspace):
+    """[publish] settings that no tag holds change no built byte, so nothing is re-uploaded."""
+    runner, root = workspace
+    first = runner.invoke(cli, ["-C", str(root), "publish"])
+    assert first.exit_code == 0 and "bolum-1: mastered" in first.output, first.output
+    config = root / "podcast.toml"
+    text = config.read_text(encoding="utf-8")
+    settings = 'concurrency = 1\nmax_attempts = 2\nretry_mode = "adaptive"\n'
+    config.write_text(text.replace("[publish]\n", "[publish]\n" + settings), encoding="utf-8")
+    assert "concurrency = 1" in config.read_text(encoding="utf-8")
+    rebuilt = runner.invoke(cli, ["-C", str(root), "build"])
+    assert "0 encoded, 0 re-tagged, 1 up to date" in rebuilt.output, rebuilt.output
+    again = runner.invoke(cli, ["-C", str(root), "publish"])
+    assert again.exit_code == 0 and "up to date: nothing to upload" in again.output, again.output
+
+
+def test_a_comment_in_the_tag_code_retags_nothing(show, episode, tmp_path):
+    """The tag key hashes what is written (and TAG_VERSION), never the code's source text."""
+    [first] = build_episodes(show, [episode])
+    package = Path(build.__file__).parents[1]
+    copy = tmp_path / "src" / "podcast_pipe"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    tags_py = copy / "tags.py"
+    tags_py.write_text(tags_py.read_text(encoding="utf-8") + "\n# a comment\n", encoding="utf-8")
+    code = (
+        "import pickle, sys; from podcast_pipe import tags; "
+        "from podcast_pipe.build import build_episodes; "
+        "show, episode = pickle.loads(sys.stdin.buffer.read()); "
+        "print(tags.__file__, build_episodes(show, [episode])[0].action)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps((show, episode)),
+        env={**os.environ, "PYTHONPATH": str(copy.parent)},
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    assert run.stdout.decode().strip() == f"{tags_py} up to date"
+    assert sha256_file(first.mp3) == first.sha256
+
+
+@pytest.mark.parametrize("change", ["title", "id3_version", "tag_version"])
+def test_what_the_tags_hold_retags_without_encoding(show, episode, monkeypatch, change):
+    [first] = build_episodes(show, [episode])
+    monkeypatch.setattr(build, "master", no_mastering)
+    if change == "title":
+        episode = dataclasses.replace(episode, title="Başka başlık")
+    elif change == "id3_version":
+        show = dataclasses.replace(show, audio=dataclasses.replace(show.audio, id3_version=4))
+    else:
+        monkeypatch.setattr(tags, "TAG_VERSION", tags.TAG_VERSION + 1)
+    [record] = build_episodes(show, [episode])
+    assert record.action == "re-tagged" and record.cache_key == first.cache_key
+    if change == "id3_version":
+        assert read_tags(record.mp3)["id3_version"] == "2.4"
+
+
+def test_the_build_reports_through_callbacks_and_prints_nothing(show, episode, capsys):
+    events, fractions = [], []
+    reporter = Reporter(
+        on_start=lambda stage, n: events.append((stage, n)),
+        on_progress=lambda slug, f: fractions.append((slug, f)),
+        on_event=lambda slug, what: events.append((slug, what)),
+    )
+    build_episodes(show, [episode], reporter=reporter)
+    build_episodes(show, [episode], reporter=reporter)
+    assert events == [
+        ("build", 1),
+        ("bolum-1", "mastered"),
+        ("build", 1),
+        ("bolum-1", "up to date"),
+    ]
+    assert {slug for slug, _ in fractions} == {"bolum-1"} and max(f for _, f in fractions) == 1.0
+    assert capsys.readouterr() == ("", "")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Stats:
+    reduction_db: float
+    span: tuple[int, int]
+    added_later: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class _Result:
+    output: Loudness
+    stats: _Stats
+    timeline: Timeline
+    file: Path
+
+
+def test_the_record_codec_follows_the_dataclasses_fields():
+    """A field added to the mastering result is stored and read back with no codec edit."""
+    result = _Result(
+        Loudness(-16.0, 4.2, -1.3, -math.inf, 5.5),
+        _Stats(2.5, (3, 4), added_later=7),
+        Timeline(momentary_in=[-20.0, -18.5], gain_reduction_db=[0.0, 1.5]),
+        Path("bolum-1.mp3"),
+    )
+    data = json.loads(json.dumps(to_data(result)))
+    assert from_data(_Result, data) == result
+    del data["stats"]["added_later"]  # written before that field existed: its default
+    assert from_data(_Result, data).stats == _Stats(2.5, (3, 4))

@@ -377,7 +377,7 @@ def test_built_episode_feed_chapters_match_the_built_json(
     show = make_show(audio=AudioSettings(intro=intro))
     audio = make_audio("episodes/bolum-1.wav", "sine=f=500", 3)
     episode = make_episode(audio_path=audio, chapters=(Chapter(0, "Giriş"), Chapter(1, "Bakü")))
-    [record] = build_episodes(show, [episode], progress=False)
+    [record] = build_episodes(show, [episode])
     assert record.intro_s > 1
     now = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     plan = plan_release(show, [(episode, record)], Manifest(), now)

@@ -138,7 +138,7 @@ def test_build_writes_the_report_and_the_cli_finds_it(built: Path) -> None:
     code, out = run("-C", str(built), "report", "01-bolum", "--json")
     data = json.loads(out)
     record = json.loads((built / "build" / "01-bolum.json").read_text(encoding="utf-8"))
-    assert data["figures"]["output_lufs"] == round(record["output"]["integrated"], 2)
+    assert data["figures"]["output_lufs"] == round(record["master"]["output"]["integrated"], 2)
     assert data["figures"]["size_bytes"] == record["bytes"]
     assert [title for _, title in data["chapters"]] == ["Giriş", "Son"]
     assert data["silences"] and data["silences"][0][0] == 0.0  # the 6 s of leading silence

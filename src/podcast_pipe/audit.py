@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .audio.analyze import Analysis, analyze
 from .audio.findings import audio_problems
+from .audio.program import choose_clip
 from .config import Show
 from .episodes import Episode
 from .errors import Problems
@@ -46,9 +47,8 @@ def audit_show(show: Show, episodes: Iterable[Episode]) -> Problems:
 
 def _clips(show: Show, episode: Episode) -> list[Path]:
     """The intro and outro this episode is mastered with (its own override, else the show's)."""
-    clips = []
-    for own, default in ((episode.intro, show.audio.intro), (episode.outro, show.audio.outro)):
-        clip = default if own is None else own
-        if isinstance(clip, Path) and clip.is_file():
-            clips.append(clip)
-    return clips
+    clips = [
+        choose_clip(episode.intro, show.audio.intro),
+        choose_clip(episode.outro, show.audio.outro),
+    ]
+    return [clip for clip in clips if clip and clip.is_file()]

@@ -6,7 +6,7 @@ exact, ``&`` included. https://podcasters.apple.com/support/1691-apple-podcasts-
 
 from __future__ import annotations
 
-import difflib
+from .validate import did_you_mean, suggest
 
 APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
     "Arts": ("Books", "Design", "Fashion & Beauty", "Food", "Performing Arts", "Visual Arts"),
@@ -52,27 +52,16 @@ APPLE_CATEGORIES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def closest(name: str, choices: list[str] | tuple[str, ...]) -> str | None:
-    """The known name a typo most likely meant (case and spacing forgiven), or None."""
-    folded = {" ".join(c.lower().split()): c for c in choices}
-    key = " ".join(name.lower().split())
-    if key in folded:
-        return folded[key]
-    match = difflib.get_close_matches(key, list(folded), n=1, cutoff=0.6)
-    return folded[match[0]] if match else None
-
-
 def category_problem(main: str, sub: str | None) -> tuple[str, str] | None:
     """Why ``main > sub`` is not an Apple category, with a did-you-mean hint; None if it is."""
     if main not in APPLE_CATEGORIES:
-        guess = closest(main, list(APPLE_CATEGORIES))
-        hint = f"did you mean `{guess}`?" if guess else "use a name from Apple's category list"
+        hint = did_you_mean(main, APPLE_CATEGORIES, "use a name from Apple's category list")
         return f"unknown category {main!r}", hint
     subs = APPLE_CATEGORIES[main]
     if sub is None or sub in subs:
         return None
     if not subs:
         return f"{main!r} has no subcategories", f"write just `{main}`"
-    guess = closest(sub, subs)
+    guess = suggest(sub, subs)
     hint = f"did you mean `{main} > {guess}`?" if guess else "use one of: " + ", ".join(subs)
     return f"unknown subcategory {sub!r} of {main!r}", hint

@@ -15,7 +15,7 @@ import click
 
 from . import __version__, scaffold
 from .audio.meter import measure_file
-from .build import REPORT_HEADER, build_episodes, report_rows, select_episodes
+from .build import build_episodes, select_episodes
 from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
@@ -25,7 +25,8 @@ from .publish import publish_show, publish_states, write_feed
 from .report import find_report, read_reports
 from .serve import make_server, preview_dir
 from .status import status_rows
-from .tags import read_tags, tag_report
+from .tags import read_tags
+from .ui import REPORT_HEADER, BuildProgress, format_table, report_rows, tag_report
 
 
 class Context:
@@ -226,7 +227,8 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
-    records = build_episodes(show, episodes, jobs=jobs, force=force, progress=True)
+    with BuildProgress() as progress:
+        records = build_episodes(show, episodes, jobs=jobs, force=force, reporter=progress.reporter)
     click.echo(format_table(REPORT_HEADER, report_rows(records)))
     actions = [r.action for r in records]
     counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date")}
@@ -334,7 +336,9 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
       AWS_PROFILE=podcast podcast-pipe publish
     """
     show = ctx.show
-    plan = publish_show(show, dry_run=dry_run, allow_removal=allow_removal)
+    with BuildProgress() as progress:
+        options = dict(dry_run=dry_run, allow_removal=allow_removal)
+        plan = publish_show(show, **options, reporter=progress.reporter)
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
     for note in plan.notes:
@@ -374,12 +378,3 @@ def serve(ctx: Context, host: str, port: int) -> None:
         pass
     finally:
         server.server_close()
-
-
-def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
-    """A plain aligned text table."""
-    cells = [header, *[[str(c) for c in row] for row in rows]]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)

@@ -1,4 +1,8 @@
-"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio."""
+"""episodes/ → [Episode]: both layouts, strict front matter, slugs, pending audio.
+
+The model (Episode, Chapter, Person, Catalog) and the scan are here; the YAML block and its
+date and time syntaxes are in frontmatter.py, the typed field checks in validate.py.
+"""
 
 from __future__ import annotations
 
@@ -11,14 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from .config import Show, did_you_mean
 from .errors import EpisodeError, Problems, display_path
+from .frontmatter import parse_date, parse_timestamp, split_front_matter
+from .mediatypes import TRANSCRIPT_SUFFIXES
+from .show import Show
+from .validate import Reader
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png")
-TRANSCRIPT_EXTS = (".vtt", ".srt")
 BUNDLE_META = "episode.md"
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
@@ -163,72 +167,43 @@ def _parse(
     meta: Path, audio: list[Path], companions: list[Path], problems: Problems
 ) -> Episode | None:
     errors_before = len(problems.errors)
-
-    def bad(field_name: str | None, message: str, hint: str) -> None:
-        problems.error(EpisodeError(message, path=meta, field=field_name, hint=hint))
-
-    data, notes = _front_matter(meta, bad)
+    r = Reader(meta, problems, {}, error=EpisodeError)
+    bad = r.bad
+    data, notes = split_front_matter(meta, bad)
     if data is None:
         return None
-    for key in data:
-        if key not in FRONT_MATTER_KEYS:
-            bad(key, "unknown key", did_you_mean(str(key), FRONT_MATTER_KEYS))
+    r = r.within(data, "")
+    r.unknown(FRONT_MATTER_KEYS)
     stem = meta.parent.name if meta.name == BUNDLE_META else meta.stem
     slug = slugify(stem)
     if not slug:
         bad(None, f"cannot make a slug from the name {stem!r}", "rename it with letters or digits")
-    draft = bool(_bool(data, "draft", False, bad))
+    draft = bool(r.flag("draft", False))
     audio_path = _one_audio(meta, audio, bad, problems if draft else None)
-    title = data.get("title")
-    if not isinstance(title, str) or not title.strip():
-        bad("title", "is required", 'add `title: "…"` to the front matter')
-    date = _parse_date(data.get("date"), bad)
+    title = r.required("title", 'add `title: "…"` to the front matter')
+    date = parse_date(data.get("date"), bad)
     episode = Episode(
         slug=slug,
         meta_path=meta,
         audio_path=audio_path,
-        title=str(title or "").strip(),
+        title=title,
         date=date or dt.datetime.min.replace(tzinfo=dt.UTC),
-        episode=_positive_int(data, "episode", bad),
-        season=_positive_int(data, "season", bad),
-        type=_choice(data, "type", EPISODE_TYPES, bad),
-        explicit=_bool(data, "explicit", None, bad),
-        summary=_text(data, "summary", bad),
+        episode=r.count("episode"),
+        season=r.count("season"),
+        type=r.choice("type", EPISODE_TYPES),
+        explicit=r.flag("explicit", None),
+        summary=r.text("summary"),
         notes=notes.strip(),
         image=_image(meta, data, companions, bad),
-        transcript=_single(companions, TRANSCRIPT_EXTS, meta, "transcript", bad),
-        chapters=_chapters(meta, data.get("chapters"), bad),
-        persons=_persons(data.get("persons"), bad),
-        guid=_text(data, "guid", bad),
+        transcript=_single(companions, TRANSCRIPT_SUFFIXES, meta, "transcript", bad),
+        chapters=_chapters(meta, data.get("chapters"), r),
+        persons=_persons(data.get("persons"), r),
+        guid=r.text("guid"),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
         outro=_override(meta, data, "outro", bad),
     )
     return episode if len(problems.errors) == errors_before else None
-
-
-def _front_matter(meta: Path, bad) -> tuple[dict[str, Any] | None, str]:
-    try:
-        text = meta.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        bad(None, "is not UTF-8 text", "save the file as UTF-8")
-        return None, ""
-    match = re.match(r"\A---[ \t]*\r?\n(.*?)^---[ \t]*\r?$\n?(.*)\Z", text, re.S | re.M)
-    if not match:
-        bad(None, "has no front matter", "start the file with a `---` line, the fields, then `---`")
-        return None, ""
-    try:
-        data = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark else ""
-        bad(None, f"front matter is not valid YAML{where}: {getattr(exc, 'problem', exc)}",
-            'quote values that contain ":" or "#", e.g. title: "Bölüm 1: Giriş"')  # fmt: skip
-        return None, ""
-    if not isinstance(data, dict):
-        bad(None, "front matter must be `key: value` lines", "see the README's metadata format")
-        return None, ""
-    return data, match.group(2)
 
 
 def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Path | None:
@@ -245,62 +220,6 @@ def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Pa
         names = ", ".join(p.name for p in audio)
         bad("audio", f"more than one audio file {where}: {names}", "keep exactly one")
     return None
-
-
-def _parse_date(value: Any, bad) -> dt.datetime | None:
-    hint = "write it with a time and time zone, e.g. 2026-01-12T16:03:00+03:00"
-    if value is None:
-        bad("date", "is required", hint)
-        return None
-    if isinstance(value, str):
-        try:
-            value = dt.datetime.fromisoformat(value)
-        except ValueError:
-            bad("date", f"not a date: {value!r}", hint)
-            return None
-    if not isinstance(value, dt.datetime):
-        bad("date", f"{value} has no time and no time zone", hint)
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        bad("date", f"{value} has no time zone", hint)
-        return None
-    return value
-
-
-def _positive_int(data: dict, key: str, bad) -> int | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        bad(key, f"must be a whole number ≥ 0, not {value!r}", f"e.g. `{key}: 3`")
-        return None
-    return value
-
-
-def _bool(data: dict, key: str, default: bool | None, bad) -> bool | None:
-    value = data.get(key, default)
-    if value is not None and not isinstance(value, bool):
-        bad(key, f"must be true or false, not {value!r}", f"write `{key}: true` or `{key}: false`")
-        return default
-    return value
-
-
-def _text(data: dict, key: str, bad) -> str | None:
-    value = data.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str | int | float) or isinstance(value, bool):
-        bad(key, f"must be text, not {value!r}", f'write `{key}: "…"`')
-        return None
-    return str(value).strip() or None
-
-
-def _choice(data: dict, key: str, choices: tuple[str, ...], bad) -> str:
-    value = data.get(key, choices[0])
-    if value not in choices:
-        bad(key, f"unknown value {value!r}", "use one of: " + ", ".join(choices))
-        return choices[0]
-    return value
 
 
 def _single(
@@ -340,20 +259,8 @@ def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
     return _relative_file(meta, value, key, bad)
 
 
-def parse_timestamp(value: Any) -> float | None:
-    """Seconds from ``HH:MM:SS(.mmm)``, ``MM:SS``, or a number (YAML reads 02:15 as 135)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    match = re.fullmatch(r"(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d{1,3})?)", str(value).strip())
-    if not match:
-        return None
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-
-
-def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
+def _chapters(meta: Path, value: Any, r: Reader) -> tuple[Chapter, ...]:
+    bad = r.bad
     if value is None:
         return ()
     hint = 'write a list: - {start: "02:15", title: "…"}'
@@ -366,9 +273,7 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
         if not isinstance(item, dict):
             bad(where, "must be {start, title}", hint)
             continue
-        for key in item:
-            if key not in CHAPTER_KEYS:
-                bad(f"{where}.{key}", "unknown key", did_you_mean(str(key), CHAPTER_KEYS))
+        r.within(item, f"{where}.").unknown(CHAPTER_KEYS)
         start = parse_timestamp(item.get("start"))
         if start is None:
             bad(
@@ -395,7 +300,8 @@ def _chapters(meta: Path, value: Any, bad) -> tuple[Chapter, ...]:
     return tuple(chapters)
 
 
-def _persons(value: Any, bad) -> tuple[Person, ...]:
+def _persons(value: Any, r: Reader) -> tuple[Person, ...]:
+    bad = r.bad
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -406,9 +312,7 @@ def _persons(value: Any, bad) -> tuple[Person, ...]:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             bad(f"persons[{n}]", "needs a name", 'write {name: "…", role: guest}')
             continue
-        unknown = [k for k in item if k not in PERSON_KEYS]
-        for key in unknown:
-            bad(f"persons[{n}].{key}", "unknown key", did_you_mean(str(key), PERSON_KEYS))
+        r.within(item, f"persons[{n}].").unknown(PERSON_KEYS)
         fields = {k: str(v) for k, v in item.items() if k in PERSON_KEYS}
         persons.append(Person(**fields))
     return tuple(persons)

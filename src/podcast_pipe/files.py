@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,7 +29,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     On any exception the temporary file is removed and ``path`` is left as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(f".{path.name}.{os.getpid()}.part")
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.part")  # unique per call
     try:
         yield temp
         os.replace(temp, path)

@@ -29,6 +29,7 @@ from .check import check_workspace
 from .config import Show
 from .episodes import Episode, episode_guid
 from .errors import PublishError, StorageError
+from .events import QUIET, Reporter
 from .feed import render_feed
 from .files import write_atomic
 from .manifest import (
@@ -273,6 +274,7 @@ def publish_show(
     dry_run: bool = False,
     allow_removal: bool = False,
     progress: bool = True,
+    reporter: Reporter = QUIET,
     now: dt.datetime | None = None,
 ) -> Plan:
     """check → build → plan → act. Returns the plan (done, or only shown with ``dry_run``)."""
@@ -280,7 +282,7 @@ def publish_show(
     ready = checked_episodes(show, now)
     target = open_target(show.publish.target, show.publish, root=show.root)
     remote_manifest(target, show)  # fail fast (bucket, credentials, endpoint) before a long build
-    built = build_episodes(show, ready, progress=progress)
+    built = build_episodes(show, ready, reporter=reporter)
     episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
     options = dict(dry_run=dry_run, allow_removal=allow_removal, progress=progress)
     plan = release(show, target, episodes, now=now, **options)

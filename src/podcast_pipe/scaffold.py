@@ -11,6 +11,7 @@ from pathlib import Path
 from .config import CONFIG_NAME, Show
 from .episodes import AUDIO_EXTS, Catalog, slugify
 from .errors import EpisodeError, PodcastError
+from .files import atomic_path, write_atomic
 
 PODCAST_TOML = """\
 # podcast-pipe show settings. Paths are relative to this file. No secrets here: S3 credentials
@@ -56,13 +57,13 @@ def init_workspace(folder: Path, title: str = "My Podcast") -> list[Path]:
         )
     folder.mkdir(parents=True, exist_ok=True)
     created = [config]
-    config.write_text(PODCAST_TOML.format(title=title.replace('"', "'")), encoding="utf-8")
+    write_atomic(config, PODCAST_TOML.format(title=title.replace('"', "'")).encode("utf-8"))
     for sub in ("episodes", "feed"):
         (folder / sub).mkdir(exist_ok=True)
         created.append(folder / sub)
     gitignore = folder / ".gitignore"
     if not gitignore.exists():
-        gitignore.write_text(GITIGNORE, encoding="utf-8")
+        write_atomic(gitignore, GITIGNORE.encode("utf-8"))
         created.append(gitignore)
     return created
 
@@ -105,7 +106,7 @@ def new_episode(
     if audio is not None and audio.resolve().parent != folder.resolve():
         created.append(_copy_audio(audio, folder / f"{stem}{audio.suffix.lower()}"))
     draft = draft or audio is None  # no audio yet: a draft until the producer adds it
-    meta.write_text(_front_matter(title, date, number, season, draft), encoding="utf-8")
+    write_atomic(meta, _front_matter(title, date, number, season, draft).encode("utf-8"))
     return [meta, *created]
 
 
@@ -121,7 +122,9 @@ def _copy_audio(source: Path, destination: Path) -> Path:
         )
     if destination.exists():
         raise EpisodeError("already exists", path=destination, hint="remove it or rename the title")
-    shutil.copy2(source, destination)
+    # Under a hidden temporary name until complete: episodes/ never shows half a recording.
+    with atomic_path(destination) as temp:
+        shutil.copy2(source, temp)
     return destination
 
 

@@ -1,4 +1,8 @@
-"""ID3 through mutagen: one table of fields → frames, written after the last encode.
+"""ID3 through mutagen: one table of fields, each declared once with how it is stored.
+
+``FIELDS`` says what goes in (the value) and how (the storage style: text, TXXX, COMM, URL or
+the podcast flag); ``write_tags`` writes it, ``read_tags`` reads it back, ``tag_key`` hashes it
+for the build's cache. The tags are written after the last encode.
 
 Audio tools drop or mangle tags and covers, so the build tags the final MP3 (QUIRKS: ID3).
 """
@@ -6,6 +10,7 @@ Audio tools drop or mangle tags and covers, so the build tags the final MP3 (QUI
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,17 +21,13 @@ from mutagen import MutagenError
 from mutagen.id3 import (
     APIC,
     CHAP,
-    COMM,
     CTOC,
     ID3,
-    PCST,
     TIT2,
-    TXXX,
     WXXX,
     CTOCFlags,
     Encoding,
     Frame,
-    Frames,
     ID3NoHeaderError,
     ID3v1SaveOptions,
     PictureType,
@@ -34,19 +35,22 @@ from mutagen.id3 import (
 from mutagen.mp3 import MP3, BitrateMode
 from PIL import Image
 
-from . import __version__
+from . import __version__, mediatypes
 from .artwork import embedded_cover
 from .chapters import timeline
 from .config import Show
 from .episodes import Chapter, Episode
 from .errors import AudioError
+from .files import sha256_bytes, sha256_file
+from .id3styles import TEXT, Comment, PodcastFlag, Storage, TextFrame, UrlFrame, UserText
 from .notes import notes_text
 
-# UTF-16: ID3 v2.3 has no UTF-8, and Latin-1 cannot hold İ ı ş ğ Ə ə.
-TEXT = Encoding.UTF16
 GENRE = "Podcast"
 TOC_TITLE = "Chapters"
 CHAPTER_IMAGE_PX = 640
+# Bump by hand when the same values would be written differently (frame layout, cover
+# conversion, chapter frames): every MP3 is re-tagged once, and so re-published (CHANGELOG).
+TAG_VERSION = 1
 # CHAP offsets "not used": players seek by time (ID3 chapter frame addendum).
 NO_OFFSET = 0xFFFFFFFF
 
@@ -59,20 +63,17 @@ class TagSource:
     episode: Episode
     guid: str
     duration_s: float
+    offset_s: float  # the intro's length: shifts the chapters
     loudness: dict | None
     encoding: str  # what the MP3's own header says: bitrate, mode, sample rate, channels
 
 
 @dataclass(frozen=True)
 class TagField:
-    """One row of the table: the name ``read_tags`` shows, the ID3 frame, where the value comes from.
-
-    ``frame`` is an ID3 frame id, or ``TXXX:DESC`` / ``COMM:DESC`` for frames told apart by
-    their description.
-    """
+    """One row of the table: the name ``read_tags`` shows, how it is stored, its value's source."""
 
     name: str
-    frame: str
+    storage: Storage
     value: Callable[[TagSource], str | None]
 
 
@@ -104,30 +105,30 @@ def _loudness(s: TagSource) -> str | None:
 
 
 FIELDS: tuple[TagField, ...] = (
-    TagField("title", "TIT2", lambda s: s.episode.title),
-    TagField("artist", "TPE1", lambda s: s.show.author),
-    TagField("album_artist", "TPE2", lambda s: s.show.author),
-    TagField("show", "TALB", lambda s: s.show.title),
-    TagField("episode", "TRCK", lambda s: _number(s.episode.episode)),
-    TagField("season", "TPOS", lambda s: _number(s.episode.season)),
+    TagField("title", TextFrame("TIT2"), lambda s: s.episode.title),
+    TagField("artist", TextFrame("TPE1"), lambda s: s.show.author),
+    TagField("album_artist", TextFrame("TPE2"), lambda s: s.show.author),
+    TagField("show", TextFrame("TALB"), lambda s: s.show.title),
+    TagField("episode", TextFrame("TRCK"), lambda s: _number(s.episode.episode)),
+    TagField("season", TextFrame("TPOS"), lambda s: _number(s.episode.season)),
     # The day in the episode's own time zone: v2.3 cannot store seconds or a zone.
-    TagField("date", "TDRC", lambda s: s.episode.date.date().isoformat()),
-    TagField("genre", "TCON", lambda s: GENRE),
-    TagField("language", "TLAN", lambda s: iso639_2(s.show.language)),
-    TagField("summary", "COMM:", lambda s: s.episode.summary),
+    TagField("date", TextFrame("TDRC"), lambda s: s.episode.date.date().isoformat()),
+    TagField("genre", TextFrame("TCON"), lambda s: GENRE),
+    TagField("language", TextFrame("TLAN"), lambda s: iso639_2(s.show.language)),
+    TagField("summary", Comment(), lambda s: s.episode.summary),
     # Players show TDES as plain text: Markdown notes rendered as the feed's description.
-    TagField("description", "TDES", lambda s: notes_text(s.episode.notes) or None),
-    TagField("copyright", "TCOP", lambda s: s.show.copyright),
-    TagField("publisher", "TPUB", _publisher),
-    TagField("website", "WOAS", lambda s: s.show.website),
+    TagField("description", TextFrame("TDES"), lambda s: notes_text(s.episode.notes) or None),
+    TagField("copyright", TextFrame("TCOP"), lambda s: s.show.copyright),
+    TagField("publisher", TextFrame("TPUB"), _publisher),
+    TagField("website", UrlFrame("WOAS"), lambda s: s.show.website),
     # iTunes' podcast frames: the flag and the feed a file came from.
-    TagField("podcast", "PCST", lambda s: "1"),
-    TagField("feed", "WFED", _feed_url),
-    TagField("guid", "TXXX:EPISODE_GUID", lambda s: s.guid),
-    TagField("show_guid", "TXXX:PODCAST_GUID", _show_guid),
-    TagField("length_ms", "TLEN", lambda s: str(round(s.duration_s * 1000))),
-    TagField("encoder", "TSSE", lambda s: s.encoding),
-    TagField("loudness", "TXXX:LOUDNESS", _loudness),
+    TagField("podcast", PodcastFlag(), lambda s: "1"),
+    TagField("feed", UrlFrame("WFED"), _feed_url),
+    TagField("guid", UserText("EPISODE_GUID"), lambda s: s.guid),
+    TagField("show_guid", UserText("PODCAST_GUID"), _show_guid),
+    TagField("length_ms", TextFrame("TLEN"), lambda s: str(round(s.duration_s * 1000))),
+    TagField("encoder", TextFrame("TSSE"), lambda s: s.encoding),
+    TagField("loudness", UserText("LOUDNESS"), _loudness),
 )
 
 
@@ -139,7 +140,46 @@ def iso639_2(language: str) -> str | None:
         return None
 
 
-def write_tags(
+def write_tags(mp3: Path, show: Show, episode: Episode, **values: Any) -> None:
+    """Replace the MP3's tags with the episode's: the table's fields, cover art and chapters.
+
+    ``values``: ``guid``, ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
+    length: shifts the chapters) and ``loudness`` (optional), as ``tag_source`` takes them.
+    """
+    source = tag_source(mp3, show, episode, **values)
+    lang = iso639_2(show.language) or "und"
+    tags = ID3()
+    for field, value in _rows(source):
+        tags.add(field.storage.make(value, lang))
+    tags.add(_cover(embedded_cover(_cover_path(source))))
+    for frame in _chapter_frames(episode, duration_s=source.duration_s, offset_s=source.offset_s):
+        tags.add(frame)
+    if show.audio.id3_version == 3:
+        tags.update_to_v23()
+    # v1=REMOVE: ID3v1 is Latin-1 only and would carry mangled titles.
+    tags.save(mp3, v2_version=show.audio.id3_version, v1=ID3v1SaveOptions.REMOVE)
+
+
+def tag_key(mp3: Path, show: Show, episode: Episode, **values: Any) -> str:
+    """A hash of exactly what ``write_tags`` would write into ``mp3`` (with ``TAG_VERSION``).
+
+    The rows of the table, the images by their bytes' hashes and the chapter frames' values:
+    nothing else, so settings the tags do not hold (``[publish] concurrency``) re-tag nothing.
+    ``values`` as for ``write_tags``.
+    """
+    source = tag_source(mp3, show, episode, **values)
+    timed = timeline(episode, duration_s=source.duration_s, offset_s=source.offset_s)
+    chapters = [
+        (round(t.start_s * 1000), round(t.end_s * 1000), t.chapter.title, t.chapter.url,
+         sha256_file(t.chapter.image) if t.chapter.image else None)
+        for t in timed
+    ]  # fmt: skip
+    rows = [(field.name, value) for field, value in _rows(source)]
+    written = [TAG_VERSION, show.audio.id3_version, rows, sha256_file(_cover_path(source))]
+    return sha256_bytes(json.dumps([*written, chapters], ensure_ascii=False).encode())
+
+
+def tag_source(
     mp3: Path,
     show: Show,
     episode: Episode,
@@ -148,25 +188,19 @@ def write_tags(
     duration_s: float,
     offset_s: float,
     loudness: dict | None = None,
-) -> None:
-    """Replace the MP3's tags with the episode's: the table's fields, cover art and chapters.
+) -> TagSource:
+    """What the tags of ``mp3`` are made from; the encoder line is read from its own header."""
+    return TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
 
-    ``offset_s`` (the intro's length) shifts the chapters; ``duration_s`` ends the last one.
-    """
-    source = TagSource(show, episode, guid, duration_s, loudness, _encoding(mp3))
-    lang = iso639_2(show.language) or "und"
-    tags = ID3()
-    for field in FIELDS:
-        value = field.value(source)
-        if value:
-            tags.add(_frame(field.frame, value, lang))
-    tags.add(_cover(embedded_cover(episode.image or show.image)))
-    for frame in _chapter_frames(episode, duration_s=duration_s, offset_s=offset_s):
-        tags.add(frame)
-    if show.audio.id3_version == 3:
-        tags.update_to_v23()
-    # v1=REMOVE: ID3v1 is Latin-1 only and would carry mangled titles.
-    tags.save(mp3, v2_version=show.audio.id3_version, v1=ID3v1SaveOptions.REMOVE)
+
+def _rows(source: TagSource) -> list[tuple[TagField, str]]:
+    """The table's fields that have a value for this episode, rendered."""
+    rows = [(field, field.value(source)) for field in FIELDS]
+    return [(field, value) for field, value in rows if value]
+
+
+def _cover_path(source: TagSource) -> Path:
+    return source.episode.image or source.show.image
 
 
 def read_tags(mp3: Path) -> dict[str, Any]:
@@ -184,7 +218,7 @@ def read_tags(mp3: Path) -> dict[str, Any]:
         ) from None
     result: dict[str, Any] = {"id3_version": f"2.{tags.version[1]}", "duration_s": duration_s}
     for field in FIELDS:
-        value = _read(tags, field.frame)
+        value = field.storage.read(tags)
         if value is not None:
             result[field.name] = value
     result["cover"] = _read_cover(tags)
@@ -207,35 +241,11 @@ def _encoding(mp3: Path) -> str:
     )
 
 
-def _frame(spec: str, value: str, lang: str) -> Frame:
-    frame_id, _, desc = spec.partition(":")
-    if frame_id == "TXXX":
-        return TXXX(encoding=TEXT, desc=desc, text=[value])
-    if frame_id == "COMM":
-        return COMM(encoding=TEXT, lang=lang, desc=desc, text=[value])
-    if frame_id == "PCST":
-        return PCST(value=int(value))
-    if frame_id.startswith("W"):
-        return Frames[frame_id](url=value)
-    return Frames[frame_id](encoding=TEXT, text=[value])
-
-
-def _read(tags: ID3, spec: str) -> str | None:
-    frame_id, _, desc = spec.partition(":")
-    for frame in tags.getall(frame_id):
-        if getattr(frame, "desc", "") != desc:
-            continue
-        if hasattr(frame, "text"):
-            return "/".join(str(t) for t in frame.text)
-        return str(frame.url if hasattr(frame, "url") else frame.value)
-    return None
-
-
 def _cover(data: bytes) -> APIC:
     # Type 3, front cover: ffmpeg writes 0 and some apps then show no art (QUIRKS: ID3).
     return APIC(
         encoding=Encoding.LATIN1,
-        mime="image/jpeg",
+        mime=mediatypes.JPEG,
         type=PictureType.COVER_FRONT,
         desc="",
         data=data,
@@ -318,48 +328,3 @@ def _read_chapter(chap: CHAP) -> dict[str, Any]:
         "url": url[0].url if url else None,
         "image": _image_info(pictures[0].data) if pictures else None,
     }
-
-
-def tag_report(info: dict[str, Any]) -> str:
-    """``read_tags``' result as the lines ``podcast-pipe tags`` prints."""
-    skip = {"id3_version", "cover", "chapters", "duration_s"}
-    lines = [f"ID3 v{info['id3_version']}, {clock(info['duration_s'])}"]
-    width = max(len(name) for name in info)
-    lines += [
-        f"{name.ljust(width)}  {_one_line(value)}"
-        for name, value in info.items()
-        if name not in skip
-    ]
-    cover = info["cover"]
-    if cover:
-        lines.append(
-            f"{'cover'.ljust(width)}  {_describe_image(cover)}, picture type {cover['type']}"
-        )
-    else:
-        lines.append(f"{'cover'.ljust(width)}  none")
-    lines.append(f"chapters ({len(info['chapters'])}):")
-    for n, chapter in enumerate(info["chapters"], 1):
-        extra = [
-            chapter["url"] or "",
-            _describe_image(chapter["image"]) if chapter["image"] else "",
-        ]
-        times = f"{clock(chapter['start_s'])} – {clock(chapter['end_s'])}"
-        lines.append("  ".join([f"{n:>3}", times, chapter["title"], *filter(None, extra)]))
-    return "\n".join(lines)
-
-
-def clock(seconds: float) -> str:
-    """``H:MM:SS.mmm``: chapter times to the millisecond, as ID3 stores them."""
-    ms = round(seconds * 1000)
-    return f"{ms // 3_600_000}:{ms // 60_000 % 60:02}:{ms // 1000 % 60:02}.{ms % 1000:03}"
-
-
-def _describe_image(image: dict[str, Any]) -> str:
-    size_kb = image["bytes"] / 1000
-    return f"{image['width']}×{image['height']} {image['format']} {image['mode']}, {size_kb:.0f} KB"
-
-
-def _one_line(text: str, limit: int = 76) -> str:
-    """Show notes and other long text shortened to one line for the report."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

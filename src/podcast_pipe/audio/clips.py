@@ -7,18 +7,21 @@ and a crossfade into that silence sounds like a gap, hence the trim.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import tempfile
 import warnings
 import wave
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..errors import AudioError
+from ..files import atomic_path, sha256_bytes, sha256_file
 from .decode import probe
 
-if TYPE_CHECKING:
+# pydub warns on import that ffmpeg is not on PATH (each call is given the ffmpeg to use) and
+# that audioop is deprecated: nothing a producer can act on. Silenced here, once, at import:
+# warning filters are process-wide, so never from the build's worker threads.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pydub.exceptions
+    import pydub.silence
     from pydub import AudioSegment
 
 MAX_CLIP_S = 120.0
@@ -37,17 +40,15 @@ def prepare_clip(
     Returns the cached WAV (``cache_dir/<sha256>.wav``, reused when present) and its length
     in seconds. AudioError for a clip that is too long, silent or not audio.
     """
-    digest = hashlib.sha256(f"{_VERSION}:{threshold_db}:".encode())
-    with path.open("rb") as stream:
-        while block := stream.read(1 << 20):
-            digest.update(block)
-    wav = cache_dir / f"{digest.hexdigest()}.wav"
+    name = sha256_bytes(f"{_VERSION}:{threshold_db}:{sha256_file(path)}".encode())
+    wav = cache_dir / f"{name}.wav"
     if wav.is_file():
         with wave.open(str(wav), "rb") as header:
             return wav, header.getnframes() / header.getframerate()
     clip = _trimmed(_decode(path, exe), path, threshold_db)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    _export_atomic(clip, wav)
+    # A unique temporary name per call: parallel builds may prepare the same clip.
+    with atomic_path(wav) as temp:
+        clip.export(temp, format="wav")
     return wav, _seconds(clip)
 
 
@@ -59,9 +60,9 @@ def _decode(path: Path, exe: str) -> AudioSegment:
     """
     info = probe(path, exe=exe)
     _refuse_long(path, info.duration_s)
-    pydub = _pydub()
-    segment = pydub.AudioSegment
-    segment.converter = exe
+    # A subclass per call carries this call's ffmpeg: AudioSegment.converter is a class
+    # attribute, and setting it on pydub's own class would race between worker threads.
+    segment = type("Segment", (AudioSegment,), {"converter": exe})
     # Decoding stops just past the limit, so a clip without a stated length is refused too.
     cap = {"duration": MAX_CLIP_S + 1}
     try:
@@ -81,18 +82,6 @@ def _decode(path: Path, exe: str) -> AudioSegment:
     return clip
 
 
-def _pydub():
-    """pydub, imported without its warnings: ffmpeg is not on PATH (it gets ``exe``), and
-    Python 3.11 deprecates the audioop it uses (nothing a producer can act on)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        import pydub
-        import pydub.exceptions
-        import pydub.silence
-
-    return pydub
-
-
 def _refuse_long(path: Path, seconds: float | None) -> None:
     if seconds is not None and seconds > MAX_CLIP_S:
         raise AudioError(
@@ -105,7 +94,7 @@ def _refuse_long(path: Path, seconds: float | None) -> None:
 
 def _trimmed(clip: AudioSegment, path: Path, threshold_db: float) -> AudioSegment:
     """``clip`` without its leading and trailing silence, keeping ``KEEP_MS`` of each."""
-    detect = _pydub().silence.detect_leading_silence
+    detect = pydub.silence.detect_leading_silence
     lead = detect(clip, silence_threshold=threshold_db)
     if lead >= len(clip):
         raise AudioError(
@@ -115,17 +104,6 @@ def _trimmed(clip: AudioSegment, path: Path, threshold_db: float) -> AudioSegmen
         )
     trail = detect(clip.reverse(), silence_threshold=threshold_db)
     return clip[max(0, lead - KEEP_MS) : len(clip) - max(0, trail - KEEP_MS)]
-
-
-def _export_atomic(clip: AudioSegment, wav: Path) -> None:
-    """Write under a unique temporary name and rename: parallel builds may share a clip."""
-    handle, temp = tempfile.mkstemp(dir=wav.parent, prefix=".clip-", suffix=".wav")
-    os.close(handle)
-    try:
-        clip.export(temp, format="wav")
-        os.replace(temp, wav)
-    finally:
-        Path(temp).unlink(missing_ok=True)
 
 
 def _seconds(clip: AudioSegment) -> float:

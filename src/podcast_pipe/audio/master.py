@@ -25,7 +25,6 @@ the gain includes that, and a mono episode is mastered to the same ``loudness`` 
 from __future__ import annotations
 
 import math
-import os
 import queue
 import re
 import subprocess
@@ -39,6 +38,7 @@ import numpy as np
 from ..config import AudioSettings
 from ..errors import AudioError
 from ..ffmpeg import FFmpeg
+from ..files import atomic_path
 from .decode import Program, check_complete, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
@@ -100,8 +100,7 @@ def master(
     if fmt.bitrate_kbps < 96:
         ceiling_db -= LOW_BITRATE_MARGIN_DB
     search = GainSearch(target - measured.integrated)
-    temp = out.with_name(f".{out.name}.part")
-    try:
+    with atomic_path(out) as temp:
         for attempt in range(1, MAX_ENCODES + 1):
             if measured.sample_peak + search.gain_db > ceiling_db - LIMITER_LIKELY_DB:
                 _fit_gain(search, program, fmt, ceiling_db, target, exe=exe,
@@ -128,9 +127,6 @@ def master(
                 path=program.main.path,
                 hint="lower [audio] true_peak or loudness, or check the recording for clipping",
             )
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
     source = replace(measured, true_peak=true_peak, duration_s=output.duration_s)
     return MasterResult(source, output, round(search.gain_db, 2), limiter, fmt, attempt)
 

@@ -56,19 +56,20 @@ class EpisodeReport:
 
 def figures(record: BuildRecord) -> dict[str, float | int | None]:
     """The build record's numbers, named with their units (None where a meter read -inf)."""
+    m = record.master
     values = {
-        "input_lufs": record.input.integrated,
-        "input_lra_lu": record.input.lra,
-        "input_true_peak_dbtp": record.input.true_peak,
-        "gain_db": record.gain_db,
-        "limiter_max_db": record.limiter.max_reduction_db,
-        "limited_s": record.limiter.limited_ms / 1000,
-        "output_lufs": record.output.integrated,
-        "output_lra_lu": record.output.lra,
-        "output_true_peak_dbtp": record.output.true_peak,
-        "encodes": record.encodes,
-        "channels": record.channels,
-        "bitrate_kbps": record.bitrate_kbps,
+        "input_lufs": m.input.integrated,
+        "input_lra_lu": m.input.lra,
+        "input_true_peak_dbtp": m.input.true_peak,
+        "gain_db": m.gain_db,
+        "limiter_max_db": m.limiter.max_reduction_db,
+        "limited_s": m.limiter.limited_ms / 1000,
+        "output_lufs": m.output.integrated,
+        "output_lra_lu": m.output.lra,
+        "output_true_peak_dbtp": m.output.true_peak,
+        "encodes": m.encodes,
+        "channels": m.format.channels,
+        "bitrate_kbps": m.format.bitrate_kbps,
         "duration_s": record.duration_s,
         "size_bytes": record.bytes,
     }
@@ -88,9 +89,9 @@ def episode_report(
     the gain and the intro; the published file's curves then stay empty.
     """
     analysis = analyze(episode.audio_path, show.build_dir) if episode.audio_path else None
-    offset = record.intro_s
+    offset, m = record.intro_s, record.master
     if timeline is None:
-        timeline = _source_timeline(analysis, record.gain_db, offset) if analysis else Timeline()
+        timeline = _source_timeline(analysis, m.gain_db, offset) if analysis else Timeline()
     warnings = []
     if analysis:
         found = audio_problems(analysis, episode.audio_path, channels_setting=show.audio.channels,
@@ -98,9 +99,9 @@ def episode_report(
         warnings = [f"{w.message} — {w.hint}" for w in found.warnings]
     warnings += build_warnings(
         timeline.gain_reduction_db,
-        record.encodes,
-        max_reduction_db=record.limiter.max_reduction_db,
-        limited_ms=record.limiter.limited_ms,
+        m.encodes,
+        max_reduction_db=m.limiter.max_reduction_db,
+        limited_ms=m.limiter.limited_ms,
         duration_s=record.duration_s,
     )
     return EpisodeReport(

@@ -1,0 +1,147 @@
+"""The show model: what podcast.toml describes, as frozen dataclasses (config.py reads it).
+
+``Show`` holds the channel metadata with paths resolved; ``AudioSettings`` the mastering targets
+(``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+CONFIG_NAME = "podcast.toml"
+MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
+# Podcasting 2.0 namespace for podcast:guid (uuid5 of the feed URL without scheme).
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+
+
+@dataclass(frozen=True)
+class Owner:
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Funding:
+    url: str
+    title: str
+
+
+# Field markers for AudioSettings.mastering(): a clip is keyed by its bytes, not its path, and
+# the ID3 version is the tags' (tags.tag_key), not the master's.
+BY_CONTENT = MappingProxyType({"mastering": "the file's hash"})
+TAGS_ONLY = MappingProxyType({"mastering": "no"})
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    """Mastering targets from ``[audio]``."""
+
+    loudness: float = -16.0  # integrated LUFS
+    true_peak: float = -1.0  # dBTP ceiling of the published file
+    channels: str = "auto"  # auto | 1 | 2
+    bitrate: int | None = None  # kbps; None: 128 stereo / 64 mono
+    sample_rate: int = 44100
+    intro: Path | None = field(default=None, metadata=BY_CONTENT)  # absolute
+    outro: Path | None = field(default=None, metadata=BY_CONTENT)
+    crossfade_ms: int = 500
+    trim_silence: bool = False
+    silence_threshold_db: float = -50.0
+    silence_padding_ms: int = 250
+    ffmpeg: str | None = None  # override of the bundled binary
+    id3_version: int = field(default=3, metadata=TAGS_ONLY)  # 3 or 4
+
+    def mastering(self) -> dict[str, Any]:
+        """The settings that change the master: its cache key hashes these (and the clips' bytes).
+
+        Every field, so a new setting is in the key unless it is marked otherwise.
+        """
+        return {f.name: getattr(self, f.name) for f in fields(self) if not f.metadata}
+
+    def bitrate_for(self, channels: int) -> int:
+        """The MP3 bitrate in kbps for the given output channel count."""
+        if self.bitrate:
+            return self.bitrate
+        return 64 if channels == 1 else 128
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """Where and how the show is published, from ``[publish]``. Never holds secrets."""
+
+    target: str = "file://public"
+    base_url: str = ""  # public URL the target is served from, ends with "/"
+    endpoint_url: str | None = None
+    region: str | None = None
+    addressing: str = "auto"  # auto | path | virtual
+    acl: str | None = None  # e.g. "public-read"; many providers refuse ACLs
+    checksums: str = "when_required"  # when_required | when_supported
+    max_attempts: int = 8
+    retry_mode: str = "standard"  # botocore: standard | adaptive (also throttles the client)
+    concurrency: int = 4
+
+    @property
+    def feed_url(self) -> str:
+        return self.base_url + "feed.xml"
+
+
+@dataclass(frozen=True)
+class Show:
+    """The show: everything in podcast.toml, with paths resolved against the workspace."""
+
+    root: Path
+    title: str
+    description: str
+    author: str
+    language: str
+    image: Path  # the show cover, absolute
+    categories: tuple[tuple[str, str | None], ...] = ()
+    explicit: bool = False
+    explicit_set: bool = False  # podcast.toml states `explicit` (lint warns when it does not)
+    owner: Owner | None = None
+    website: str | None = None
+    copyright: str | None = None
+    type: str = "episodic"  # episodic | serial
+    guid: str | None = None
+    locked: bool = False
+    funding: tuple[Funding, ...] = ()
+    medium: str = "podcast"
+    timezone: str = "UTC"
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    @property
+    def feed_dir(self) -> Path:
+        return self.root / "feed"
+
+    @property
+    def feed_path(self) -> Path:
+        return self.feed_dir / "feed.xml"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def podcast_guid(self) -> str:
+        """``podcast:guid``: as configured, else uuid5 of the feed URL without scheme."""
+        if self.guid:
+            return self.guid
+        url = self.publish.feed_url.split("://", 1)[-1].rstrip("/")
+        return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, url))

@@ -1,0 +1,162 @@
+"""Terminal rendering for the CLI: progress bars, tables and report lines.
+
+The library reports through ``events.Reporter`` callbacks; this module turns them into tqdm bars
+on a terminal and plain lines otherwise (an idle build prints nothing per episode). Only
+``cli.py`` uses it; nothing in the library imports it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable
+from typing import Any
+
+from .build import BuildRecord
+from .events import Reporter
+
+REPORT_HEADER = [
+    "episode", "action", "in LUFS", "in LRA", "in dBTP", "gain dB", "limited", "out LUFS",
+    "out LRA", "out dBTP", "ch", "kbps", "duration", "size",
+]  # fmt: skip
+
+
+class BuildProgress:
+    """A tqdm bar per episode being mastered and one overall on a terminal; plain lines otherwise.
+
+    Use as a context manager; ``reporter`` is what the build calls.
+    """
+
+    def __init__(self, *, tty: bool | None = None) -> None:
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.lock = threading.Lock()
+        self.overall: Any = None
+        self.bars: dict[str, Any] = {}
+        self.quarters: dict[str, int] = {}
+        self.reporter = Reporter(
+            on_start=self.start, on_progress=self.progress, on_event=self.event
+        )
+
+    def __enter__(self) -> BuildProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for bar in [*self.bars.values(), self.overall]:
+            if bar is not None:
+                bar.close()
+
+    def start(self, stage: str, total: int) -> None:
+        if self.tty:
+            from tqdm import tqdm
+
+            self.overall = tqdm(total=total, desc=stage, unit="episode", position=0)
+
+    def progress(self, slug: str, fraction: float) -> None:
+        with self.lock:
+            if slug not in self.quarters:
+                self.quarters[slug] = 0
+                self._begin(slug)
+            bar = self.bars.get(slug)
+            if bar is not None:
+                bar.update(round(fraction * 100) - bar.n)
+            elif not self.tty and int(fraction * 4) > self.quarters[slug]:
+                self.quarters[slug] = int(fraction * 4)
+                _line(f"{slug}: {self.quarters[slug] * 25}%")
+
+    def _begin(self, slug: str) -> None:
+        if self.tty:
+            from tqdm import tqdm
+
+            position = len(self.quarters)
+            self.bars[slug] = tqdm(total=100, desc=slug, unit="%", position=position, leave=False)
+        else:
+            _line(f"{slug}: mastering")
+
+    def event(self, slug: str, what: str) -> None:
+        with self.lock:
+            bar = self.bars.pop(slug, None)
+            if bar is not None:
+                bar.close()
+            if self.overall is not None:
+                self.overall.update(1)
+            elif what != "up to date":  # an idle run stays quiet
+                _line(f"{slug}: {what}")
+
+
+def _line(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def report_rows(records: Iterable[BuildRecord]) -> list[tuple[str, ...]]:
+    """One row per episode for the terminal table under ``REPORT_HEADER``."""
+    rows = []
+    for r in records:
+        m = r.master
+        limited = f"-{m.limiter.max_reduction_db:.1f} dB/{m.limiter.limited_ms:.0f} ms"
+        minutes, seconds = divmod(round(r.duration_s), 60)
+        rows.append((
+            r.slug, r.action, _db(m.input.integrated), _db(m.input.lra), _db(m.input.true_peak),
+            f"{m.gain_db:+.1f}", limited if m.limiter.limited_ms else "-",
+            _db(m.output.integrated), _db(m.output.lra), _db(m.output.true_peak),
+            str(m.format.channels), str(m.format.bitrate_kbps), f"{minutes}:{seconds:02d}",
+            f"{r.bytes / 1e6:.1f} MB",
+        ))  # fmt: skip
+    return rows
+
+
+def _db(value: float) -> str:
+    return f"{value:.1f}" if value > -1000 else "-inf"
+
+
+def format_table(header: list[str], rows: list[tuple[Any, ...]]) -> str:
+    """A plain aligned text table."""
+    cells = [header, *[[str(c) for c in row] for row in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def tag_report(info: dict[str, Any]) -> str:
+    """``read_tags``' result as the lines ``podcast-pipe tags`` prints."""
+    skip = {"id3_version", "cover", "chapters", "duration_s"}
+    lines = [f"ID3 v{info['id3_version']}, {clock(info['duration_s'])}"]
+    width = max(len(name) for name in info)
+    lines += [
+        f"{name.ljust(width)}  {_one_line(value)}"
+        for name, value in info.items()
+        if name not in skip
+    ]
+    cover = info["cover"]
+    if cover:
+        lines.append(
+            f"{'cover'.ljust(width)}  {_describe_image(cover)}, picture type {cover['type']}"
+        )
+    else:
+        lines.append(f"{'cover'.ljust(width)}  none")
+    lines.append(f"chapters ({len(info['chapters'])}):")
+    for n, chapter in enumerate(info["chapters"], 1):
+        extra = [
+            chapter["url"] or "",
+            _describe_image(chapter["image"]) if chapter["image"] else "",
+        ]
+        times = f"{clock(chapter['start_s'])} – {clock(chapter['end_s'])}"
+        lines.append("  ".join([f"{n:>3}", times, chapter["title"], *filter(None, extra)]))
+    return "\n".join(lines)
+
+
+def clock(seconds: float) -> str:
+    """``H:MM:SS.mmm``: chapter times to the millisecond, as ID3 stores them."""
+    ms = round(seconds * 1000)
+    return f"{ms // 3_600_000}:{ms // 60_000 % 60:02}:{ms // 1000 % 60:02}.{ms % 1000:03}"
+
+
+def _describe_image(image: dict[str, Any]) -> str:
+    size_kb = image["bytes"] / 1000
+    return f"{image['width']}×{image['height']} {image['format']} {image['mode']}, {size_kb:.0f} KB"
+
+
+def _one_line(text: str, limit: int = 76) -> str:
+    """Show notes and other long text shortened to one line for the report."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
