@@ -1,9 +1,11 @@
 """One fast decode pass per audio file, so ``check`` knows every file is real, complete audio.
 
-A single ffmpeg run meters the file (``ebur128`` without true peak, its 100 ms frame log kept
-for the curves and the noise floor), finds silences (``silencedetect``), takes per-channel
-statistics (``astats``: DC offset, peaks, flat runs at full scale), and in side branches the
-level of L+R and L−R (dual mono, an inverted channel) and of narrow 50/60 Hz bands (mains hum).
+A single ffmpeg run meters the file at its own rate (``ebur128`` without true peak, its 100 ms
+frame log kept for the curves and the noise floor; ``silencedetect``; ``volumedetect`` for
+samples near full scale) and, on a copy resampled to 1 kHz where every other measure is nearly
+free, DC offset and level per channel, the level of L+R and L−R (dual mono, an inverted
+channel) and of narrow 50/60 Hz bands against their neighbours (mains hum).
+``astats`` at the file's own rate would cost as much as an MP3 encode.
 
 Results are cached in ``build/.cache/analysis/`` by the file's sha256 and ``ANALYSIS_VERSION``;
 an index of (size, mtime) per path spares re-hashing an unchanged file, so a second ``check``
@@ -25,35 +27,36 @@ import mutagen
 from ..errors import FFmpegError
 from ..ffmpeg import FFmpeg
 from ..files import sha256_file, write_atomic
+from .decode import audio_stream
 from .meter import parse_summary
 from .timeline import SILENT
 
-ANALYSIS_VERSION = 1  # bump when what is measured, or how, changes
+ANALYSIS_VERSION = 2  # bump when what is measured, or how, changes
 CACHE = Path(".cache") / "analysis"
 INDEX = "index.json"
+LOW_RATE = 1000  # Hz: the side measures' copy (hum bands, channel levels)
 SILENCE_DB = -50.0  # silencedetect threshold
 SILENCE_MIN_S = 1.0  # shortest silence recorded (shown on the inspector's time axis)
 HUM_HZ = (50, 60)  # mains frequencies
 HUM_REFERENCE_HZ = (35, 85)  # bands either side: a hum is a line above its neighbourhood
+QUAD = "0.0-FL|1.0-FR|2.0-FC|3.0-BC"  # the four bands, in order, as one 4.0 stream
 TIMEOUT_S = 3600
-_STREAM = re.compile(r"Stream #0:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
 _FRAME = re.compile(r"t:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(\S+)\s+S:\s*(\S+)")
 _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 # Builds analyse on several threads: one writer at a time for the index and the cache files
 # (their temporary names are per process).
 _WRITING = threading.Lock()
 _STAT = re.compile(r"^\[astats@(\w+) @ 0x[0-9a-f]+\] (.+?): (\S+)$", re.M)
+_SAMPLES = re.compile(r"n_samples: (\d+)")
+_NEAR_FULL_SCALE = re.compile(r"histogram_0db: (\d+)")
 
 
 @dataclass(frozen=True)
 class ChannelStats:
-    """astats of one channel: linear DC offset, dBFS levels, consecutive samples at the peak."""
+    """One channel (from the 1 kHz copy): linear DC offset and RMS level in dBFS."""
 
     dc_offset: float
-    peak_db: float
     rms_db: float
-    flat_factor: float
-    peak_count: int
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,8 @@ class Analysis:
     integrated: float = SILENT
     lra: float = 0.0
     sample_peak: float = SILENT
+    samples: int = 0  # decoded, all channels
+    near_full_scale: int = 0  # samples within 1 dB of full scale (volumedetect)
     speech_lufs: float = SILENT  # 90th percentile of momentary loudness
     noise_lufs: float = SILENT  # 10th percentile of momentary loudness (room tone, hiss)
     noise_spread_db: float = 0.0  # how much the quietest fifth varies (steady: a noise floor)
@@ -94,34 +99,50 @@ class Analysis:
 
 
 def analyze(path: Path, build_dir: Path, *, exe: str | None = None) -> Analysis:
-    """The analysis of ``path``: from the cache when its content was analysed before."""
+    """The analysis of ``path``: from the cache when its content was analysed before.
+
+    A file whose size or mtime changed is decoded while it is hashed (both read it once; on two
+    cores the hash is then free); the decode is stopped if the content turns out to be known.
+    """
     cache = build_dir / CACHE
-    sha256 = _hash(path, cache)
-    cached = cache / f"{sha256}-v{ANALYSIS_VERSION}.json"
-    try:
-        return Analysis.from_dict(json.loads(cached.read_text(encoding="utf-8")))
-    except (OSError, ValueError, TypeError, KeyError):
-        pass
-    analysis = measure(path, sha256, exe=exe)
-    with _WRITING:
-        write_atomic(cached, json.dumps(analysis.to_dict()).encode("utf-8"))
-    return analysis
-
-
-def _hash(path: Path, cache: Path) -> str:
-    """sha256 of the file, trusted from the index while its size and mtime are unchanged."""
-    stat = path.stat()
-    state = [stat.st_size, stat.st_mtime_ns]
-    key = str(path.resolve())
+    key, state = str(path.resolve()), _state(path)
     known = _read_index(cache).get(key)
     if known and known[:2] == state:
-        return known[2]
+        found = _cached(cache, known[2])
+        if found:
+            return found
+    process = _start(path, exe)
     sha256 = sha256_file(path)
     with _WRITING:
         index = _read_index(cache)
         index[key] = [*state, sha256]
         write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
-    return sha256
+    found = _cached(cache, sha256)
+    if found:
+        if process:
+            process.kill()
+        return found
+    analysis = _finish(process, path, sha256)
+    with _WRITING:
+        write_atomic(_cache_path(cache, sha256), json.dumps(analysis.to_dict()).encode("utf-8"))
+    return analysis
+
+
+def _state(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _cache_path(cache: Path, sha256: str) -> Path:
+    return cache / f"{sha256}-v{ANALYSIS_VERSION}.json"
+
+
+def _cached(cache: Path, sha256: str) -> Analysis | None:
+    try:
+        data = json.loads(_cache_path(cache, sha256).read_text(encoding="utf-8"))
+        return Analysis.from_dict(data)
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _read_index(cache: Path) -> dict[str, list]:
@@ -133,17 +154,25 @@ def _read_index(cache: Path) -> dict[str, list]:
 
 def measure(path: Path, sha256: str = "", *, exe: str | None = None) -> Analysis:
     """Decode ``path`` once through every meter; an unreadable file gives ``unreadable``."""
+    return _finish(_start(path, exe), path, sha256)
+
+
+def _start(path: Path, exe: str | None) -> FFmpeg | None:
+    """The running decode of ``path`` (None for an empty file: nothing to decode)."""
     if path.stat().st_size == 0:
+        return None
+    outputs = [arg for n in range(3) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
+    return FFmpeg(["-i", path, "-filter_complex", _graph(), *outputs], subject=path, exe=exe)
+
+
+def _finish(process: FFmpeg | None, path: Path, sha256: str) -> Analysis:
+    if process is None:
         return Analysis(sha256, unreadable="the file is empty (0 bytes)")
-    count = 2 + len(HUM_HZ) + len(HUM_REFERENCE_HZ)
-    outputs = [arg for n in range(count) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
-    args = ["-i", path, "-filter_complex", _graph(), *outputs]
-    process = FFmpeg(args, subject=path, exe=exe)
     try:
         text = process.wait(TIMEOUT_S, check=False)
     except FFmpegError as exc:
         return Analysis(sha256, unreadable=exc.message)
-    stream = _STREAM.search(text)
+    stream = audio_stream(text)
     if process.process.returncode != 0 or not stream:
         failed = process.process.returncode != 0
         reason = process.reason() if failed else "no audio stream ffmpeg can decode"
@@ -152,43 +181,50 @@ def measure(path: Path, sha256: str = "", *, exe: str | None = None) -> Analysis
 
 
 def _graph() -> str:
-    """Meters on the file as it is; L+R, L−R and narrow low bands on side branches."""
-    main = f"ebur128=framelog=info:peak=sample,silencedetect=n={SILENCE_DB}dB:d={SILENCE_MIN_S}"
+    """The meters at the file's rate; everything else on a 1 kHz copy (see the docstring)."""
+    silences = f"silencedetect=n={SILENCE_DB}dB:d={SILENCE_MIN_S}"
+    meter = f"ebur128=framelog=info:peak=sample,{silences},volumedetect"
+    low = f"aresample={LOW_RATE}:filter_size=8"
     bands = (*HUM_HZ, *HUM_REFERENCE_HZ)
     # Two narrow band-passes in series: steep enough that a line stands out of its neighbours.
     band = "bandpass=f={0}:width_type=q:w=8,bandpass=f={0}:width_type=q:w=8"
-    chains = [
-        f"[h{hz}]{band.format(hz)},astats@band{hz}=measure_overall=none[o{n + 2}]"
-        for n, hz in enumerate(bands)
-    ]
-    labels = "".join(f"[h{hz}]" for hz in bands)
+    level = "measure_overall=none:measure_perchannel=DC_offset+RMS_level"
     return ";".join(
         [
-            "[0:a:0]asplit=3[m][st][mono]",
-            f"[m]{main},astats@main=measure_overall=none[o0]",
+            "[0:a:0]asplit[m][low]",
+            f"[m]{meter}[o0]",
+            f"[low]{low},astats@channels={level},asplit[st][mono]",
             "[st]aformat=channel_layouts=stereo,asplit[a][b]",
-            "[a]pan=mono|c0=c0+c1,astats@sum=measure_overall=none[s]",
-            "[b]pan=mono|c0=c0-c1,astats@difference=measure_overall=none[d]",
-            "[s][d]amix=inputs=2[o1]",
-            f"[mono]aformat=channel_layouts=mono,asplit={len(bands)}{labels}",
-            *chains,
+            "[a]pan=mono|c0=c0+c1[s]",
+            "[b]pan=mono|c0=c0-c1[d]",
+            f"[s][d]join=inputs=2:channel_layout=stereo:map=0.0-FL|1.0-FR,astats@pair={level}[o1]",
+            f"[mono]aformat=channel_layouts=mono,asplit={len(bands)}"
+            + "".join(f"[h{hz}]" for hz in bands),
+            *(f"[h{hz}]{band.format(hz)}[b{hz}]" for hz in bands),
+            "".join(f"[b{hz}]" for hz in bands)
+            + f"join=inputs=4:channel_layout=4.0:map={QUAD},astats@bands={level}[o2]",
         ]
     )
 
 
-def _hum(stats: dict[str, list[dict[str, float]]]) -> dict[str, float]:
+def _hum(bands: list[dict[str, float]]) -> dict[str, float]:
     """How far each mains band stands above the mean power of the reference bands (dB)."""
-
-    def level(hz: int) -> float:
-        return stats.get(f"band{hz}", [{}])[0].get("RMS level dB", SILENT)
-
-    power = sum(10 ** (level(hz) / 10) for hz in HUM_REFERENCE_HZ) / len(HUM_REFERENCE_HZ)
+    levels = [b.get("RMS level dB", SILENT) for b in bands]
+    if len(levels) != len(HUM_HZ) + len(HUM_REFERENCE_HZ):
+        return {}
+    references = levels[len(HUM_HZ) :]
+    power = sum(10 ** (level / 10) for level in references) / len(references)
     reference = 10 * math.log10(power) if power > 0 else SILENT
-    return {str(hz): round(level(hz) - reference, 1) for hz in HUM_HZ}
+    return {
+        str(hz): round(level - reference, 1)
+        for hz, level in zip(HUM_HZ, levels[: len(HUM_HZ)], strict=True)
+    }
 
 
-def _parse(text: str, path: Path, sha256: str, stream: re.Match, decoded_s: float) -> Analysis:
-    codec, rate, layout = stream.groups()
+def _parse(
+    text: str, path: Path, sha256: str, stream: tuple[str, int, int], decoded_s: float
+) -> Analysis:
+    codec, rate, channels = stream
     frames = [(float(t), _db(m), _db(s)) for t, m, s in _FRAME.findall(text)]
     loudness = parse_summary(text)
     stats = _astats(text)
@@ -196,24 +232,27 @@ def _parse(text: str, path: Path, sha256: str, stream: re.Match, decoded_s: floa
     return Analysis(
         sha256=sha256,
         codec=codec,
-        sample_rate=int(rate),
-        channels=len(stats.get("main", [])) or _channels(layout),
+        sample_rate=rate,
+        channels=channels,
         duration_s=round(decoded_s, 3),
         declared_s=declared_seconds(path),
         finished=_ogg_finished(path),
         integrated=_finite(loudness.integrated),
         lra=_finite(loudness.lra),
         sample_peak=_finite(loudness.sample_peak),
+        samples=int(_last(_SAMPLES, text)),
+        near_full_scale=int(_last(_NEAR_FULL_SCALE, text)),
         speech_lufs=_percentile(momentary, 0.9),
         noise_lufs=_percentile(momentary, 0.1),
         noise_spread_db=_spread(momentary[: len(momentary) // 5]),
         momentary=_per_second(frames, 1),
         short_term=_per_second(frames, 2),
         silences=_silences(text, decoded_s),
-        stats=[_channel(values) for values in stats.get("main", [])],
-        sum_rms_db=stats.get("sum", [{}])[0].get("RMS level dB", SILENT),
-        difference_rms_db=stats.get("difference", [{}])[0].get("RMS level dB", SILENT),
-        hum_db=_hum(stats),
+        # A mono file's 1 kHz copy is upmixed for the L+R/L−R branch: its first channel is it.
+        stats=[_channel(values) for values in stats.get("channels", [])[:channels]],
+        sum_rms_db=_level(stats, "pair", 0),
+        difference_rms_db=_level(stats, "pair", 1),
+        hum_db=_hum(stats.get("bands", [])),
     )
 
 
@@ -230,17 +269,17 @@ def _astats(text: str) -> dict[str, list[dict[str, float]]]:
 
 
 def _channel(values: dict[str, float]) -> ChannelStats:
-    return ChannelStats(
-        dc_offset=values.get("DC offset", 0.0),
-        peak_db=values.get("Peak level dB", SILENT),
-        rms_db=values.get("RMS level dB", SILENT),
-        flat_factor=values.get("Flat factor", 0.0),
-        peak_count=int(values.get("Peak count", 0)),
-    )
+    return ChannelStats(values.get("DC offset", 0.0), values.get("RMS level dB", SILENT))
 
 
-def _channels(layout: str) -> int:
-    return {"mono": 1, "stereo": 2}.get(layout.strip(), 0)
+def _level(stats: dict[str, list[dict[str, float]]], name: str, channel: int) -> float:
+    channels = stats.get(name, [])
+    return channels[channel].get("RMS level dB", SILENT) if len(channels) > channel else SILENT
+
+
+def _last(pattern: re.Pattern, text: str) -> float:
+    found = pattern.findall(text)
+    return float(found[-1]) if found else 0.0
 
 
 def _db(value: str) -> float:

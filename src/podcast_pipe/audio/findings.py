@@ -19,7 +19,8 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "truncation_s": (0.25, "decoded this much (or 1%) shorter than the header says: truncated"),
     "edge_silence_s": (5.0, "leading or trailing silence longer than this"),
     "gap_s": (10.0, "silence inside the episode longer than this"),
-    "clip_peak_db": (-0.1, "runs of equal samples at a peak over this dBFS: clipped"),
+    "clip_peak_db": (-0.1, "a sample peak over this dBFS…"),
+    "clip_share": (1e-4, "…and more than this share of samples within 1 dB of it: clipped"),
     "dc_offset": (0.01, "mean sample value over this fraction of full scale"),
     "silent_channel_db": (40.0, "one channel this many dB quieter than the other"),
     "inverted_db": (10.0, "L+R this many dB quieter than L−R: a channel is out of phase"),
@@ -104,9 +105,9 @@ def _warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple
 
 def _channel_warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple[str, str]]:
     found = []
-    clipped = [s for s in a.stats if s.peak_db >= limit("clip_peak_db") and s.flat_factor > 0]
-    if clipped:
-        found.append(("clipped: runs of samples at full scale in the source",
+    share = a.near_full_scale / a.samples if a.samples else 0.0
+    if a.sample_peak >= limit("clip_peak_db") and share > limit("clip_share"):
+        found.append((f"clipped: {a.near_full_scale} samples at full scale in the source",
                       "record or export with more headroom; a de-clipper can repair some"))  # fmt: skip
     if any(abs(s.dc_offset) > limit("dc_offset") for s in a.stats):
         found.append(("DC offset in the source",
