@@ -333,3 +333,19 @@ def make_speech(make_audio: Callable[..., Path]) -> Callable[..., Path]:
         return make_audio(name, SPEECH, seconds, *options)
 
     return make
+
+
+# --- Build records without a build: the fields publish reads -----------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """What build.read_record returns, for the fields publish reads."""
+
+    slug: str
+    mp3: Path
+    bytes: int
+    sha256: str
+    duration_s: float
+    source_sha256: str
+    intro_s: float = 0.0

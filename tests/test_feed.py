@@ -19,7 +19,7 @@ from podcast_pipe.episodes import Chapter, Episode, Person, episode_guid
 from podcast_pipe.feed import render_feed
 from podcast_pipe.manifest import LiveEpisode, Manifest
 from podcast_pipe.psc import npt
-from podcast_pipe.publish import plan_release
+from podcast_pipe.publish.plan import plan_release
 
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",

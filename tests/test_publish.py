@@ -17,21 +17,17 @@ import feedparser
 import pytest
 from PIL import Image
 
-from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
+from conftest import FAKE_KEY_ID, FAKE_SECRET, Record, s3_error
 from podcast_pipe.config import load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import PublishError, StorageError
+from podcast_pipe.localfeed import write_feed
 from podcast_pipe.manifest import parse_manifest
-from podcast_pipe.publish import (
-    FEED_KEY,
-    LOCK_KEY,
-    PublishLock,
-    match_live,
-    publish_states,
-    release,
-    write_feed,
-)
-from podcast_pipe.storage import open_target
+from podcast_pipe.publish import open_show_target, release
+from podcast_pipe.publish.layout import FEED_KEY, LOCK_KEY
+from podcast_pipe.publish.lock import PublishLock
+from podcast_pipe.publish.plan import match_live
+from podcast_pipe.status import publish_states
 
 NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 EPISODE = """---
@@ -42,19 +38,6 @@ season: 1
 {more}---
 Bölüm notları: **{title}**.
 """
-
-
-@dataclasses.dataclass(frozen=True)
-class Record:
-    """What build.read_record returns, for the fields publish reads."""
-
-    slug: str
-    mp3: Path
-    bytes: int
-    sha256: str
-    duration_s: float
-    source_sha256: str
-    intro_s: float = 0.0
 
 
 def sha(path: Path) -> str:
@@ -125,8 +108,7 @@ def fake_build(root: Path) -> list:
 
 def do_release(root: Path, **options):
     show = load_show(root)
-    target = open_target(show.publish.target, show.publish, root=show.root)
-    options.setdefault("progress", False)
+    target = open_show_target(show)
     return release(show, target, fake_build(root), now=NOW, **options)
 
 
@@ -307,13 +289,13 @@ def test_refuses_a_non_empty_target_without_manifest(workspace):
 
 def test_lock_refuses_a_running_publish_and_takes_over_a_stale_one(workspace):
     show = load_show(workspace)
-    target = open_target(show.publish.target, show.publish, root=show.root)
+    target = open_show_target(show)
     with PublishLock(target, NOW, dry_run=False):
         with pytest.raises(PublishError, match="another publish is running"):
             do_release(workspace)
     assert target.get(LOCK_KEY) is None
     stale = {"owner": "ci@runner (pid 7)", "since": (NOW - dt.timedelta(hours=2)).isoformat()}
-    target.put_bytes(LOCK_KEY, json.dumps(stale).encode())
+    target.put(LOCK_KEY, json.dumps(stale).encode(), content_type="x/y", cache_control="no")
     plan = do_release(workspace)
     assert any("stale lock from ci@runner" in note for note in plan.notes)
     assert target.get(LOCK_KEY) is None
@@ -329,12 +311,14 @@ def test_secrets_never_reach_files(workspace, s3):
 
 
 def test_local_feed_and_states_from_the_local_manifest(workspace, monkeypatch):
-    import podcast_pipe.publish as publish
+    import podcast_pipe.localfeed as localfeed
+    import podcast_pipe.status as status
 
     records = {ep.slug: rec for ep, rec in fake_build(workspace)}
     show = load_show(workspace)
     episodes = load_episodes(show).ready(NOW)
-    monkeypatch.setattr(publish, "read_record", lambda show, slug: records.get(slug), raising=False)
+    for module in (localfeed, status):
+        monkeypatch.setattr(module, "read_record", lambda show, slug: records.get(slug))
     assert publish_states(show, episodes) == {"izmir": "built", "baku": "built"}
     do_release(workspace)
     published = (workspace / "feed/feed.xml").read_bytes()
@@ -446,3 +430,18 @@ def test_publish_refuses_a_show_with_problems_and_lists_them(workspace):
     assert "2 problem(s) to fix before publishing" in result.output
     assert "tittle" in result.output and "date" in result.output
     assert not (workspace / "public").exists() and not (workspace / "build").exists()
+
+
+def test_publish_reads_podcast_toml_once_and_reports_each_object(workspace, monkeypatch):
+    import tomllib
+
+    reads = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text, **kw: reads.append(text) or real(text, **kw))
+    result = run(workspace, "publish")
+    assert result.exit_code == 0, result.output
+    assert sum("[show]" in text for text in reads) == 1
+    manifest = parse_manifest((workspace / "public/manifest.json").read_bytes(), "m")
+    lines = result.output.splitlines()  # not a terminal: one plain line per object
+    for key in [e.media_key for e in manifest.episodes] + [FEED_KEY, "manifest.json"]:
+        assert f"uploaded {key}" in lines

@@ -8,67 +8,59 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
-from podcast_pipe.config import PublishSettings
 from podcast_pipe.errors import ConfigError, StorageError
-from podcast_pipe.storage import cache_control, content_type, open_target
+from podcast_pipe.publish.layout import headers
+from podcast_pipe.storage import TargetURL, open_target, parse_target
 from podcast_pipe.storage.file import FileTarget
 
-SETTINGS = PublishSettings(max_attempts=4)
+
+def s3_target(s3, prefix: str = "show", **options):
+    return open_target(f"s3://{s3.bucket}/{prefix}", **{"max_attempts": 4, **options})
 
 
-def s3_target(s3, prefix: str = "show", **settings):
-    return open_target(f"s3://{s3.bucket}/{prefix}", PublishSettings(max_attempts=4, **settings))
+def put(target, key: str, source, on_bytes=None) -> None:
+    """Store an object with the headers publish gives it."""
+    target.put(key, source, **headers(key), on_bytes=on_bytes)
 
 
 @pytest.fixture(params=["file", "s3"])
 def target(request, tmp_path):
     if request.param == "file":
-        return open_target("file://public", SETTINGS, root=tmp_path)
+        return open_target("file://public", root=tmp_path)
     return s3_target(request.getfixturevalue("s3"))
-
-
-def test_content_types_and_cache_policy():
-    assert content_type("episodes/a-1234abcd.mp3") == "audio/mpeg"
-    assert content_type("feed.xml") == "application/rss+xml"
-    assert content_type("images/cover-1234abcd.jpg") == "image/jpeg"
-    assert content_type("images/a-1234abcd.png") == "image/png"
-    assert content_type("chapters/a.json") == "application/json+chapters"
-    assert content_type("manifest.json") == "application/json"
-    assert content_type("transcripts/a.vtt") == "text/vtt"
-    assert content_type("transcripts/a.srt") == "application/x-subrip"
-    assert "immutable" in cache_control("episodes/a-1234abcd.mp3")
-    assert "immutable" in cache_control("images/cover-1234abcd.jpg")
-    assert "immutable" not in cache_control("feed.xml")
-    assert "immutable" not in cache_control("chapters/a.json")
 
 
 def test_put_get_head_delete_list(target, make_mp3):
     mp3 = make_mp3()
-    assert target.list_keys(5) == []
+    assert target.list(limit=5) == []
     assert target.get("feed.xml") is None and target.head("feed.xml") is None
     sent = []
-    target.put_file("episodes/tone-00000000.mp3", mp3, sent.append)
-    target.put_bytes("feed.xml", b"<rss/>")
+    put(target, "episodes/tone-00000000.mp3", mp3, sent.append)
+    put(target, "feed.xml", b"<rss/>")
     assert sum(sent) == mp3.stat().st_size
     info = target.head("episodes/tone-00000000.mp3")
     assert (info.bytes, info.content_type) == (mp3.stat().st_size, "audio/mpeg")
     assert target.get("episodes/tone-00000000.mp3") == mp3.read_bytes()
     assert target.get("feed.xml") == b"<rss/>"
-    assert sorted(target.list_keys(5)) == ["episodes/tone-00000000.mp3", "feed.xml"]
+    assert sorted(target.list(limit=5)) == ["episodes/tone-00000000.mp3", "feed.xml"]
     target.delete(["feed.xml", "never-there.json"])
-    assert target.list_keys(5) == ["episodes/tone-00000000.mp3"]
+    assert target.list(limit=5) == ["episodes/tone-00000000.mp3"]
 
 
 def test_file_target_writes_atomically_and_readable(tmp_path):
     target = FileTarget(tmp_path / "public")
-    target.put_bytes("feed.xml", b"old")
+    put(target, "feed.xml", b"old")
 
     class Boom(Exception):
         pass
 
-    with pytest.raises(Boom), target._atomic("feed.xml") as out:
-        out.write(b"half")
+    def fail(sent: int) -> None:
         raise Boom
+
+    source = tmp_path / "new.xml"
+    source.write_bytes(b"half")
+    with pytest.raises(Boom):
+        put(target, "feed.xml", source, on_bytes=fail)
     assert target.get("feed.xml") == b"old"
     assert os.listdir(tmp_path / "public") == ["feed.xml"]  # no temp file left behind
     assert (tmp_path / "public/feed.xml").stat().st_mode & 0o044 == 0o044
@@ -78,8 +70,8 @@ def test_file_target_writes_atomically_and_readable(tmp_path):
 
 def test_s3_objects_carry_headers_and_prefix(s3, make_mp3):
     target = s3_target(s3, prefix="podcasts/izmir/")
-    target.put_file("episodes/a-1234abcd.mp3", make_mp3())
-    target.put_bytes("chapters/a.json", b"{}")
+    put(target, "episodes/a-1234abcd.mp3", make_mp3())
+    put(target, "chapters/a.json", b"{}")
     objects = s3.objects()
     assert set(objects) == {
         "podcasts/izmir/episodes/a-1234abcd.mp3",
@@ -95,7 +87,7 @@ def test_s3_multipart_upload_of_a_large_file(s3, tmp_path):
     big = tmp_path / "big.mp3"
     big.write_bytes(os.urandom(17 * 2**20))  # over the 16 MiB multipart threshold
     target = s3_target(s3)
-    target.put_file("episodes/big-00000000.mp3", big)
+    put(target, "episodes/big-00000000.mp3", big)
     head = s3.client.head_object(Bucket=s3.bucket, Key="show/episodes/big-00000000.mp3")
     assert head["ContentLength"] == big.stat().st_size
     assert head["ETag"].strip('"').endswith("-3")  # a multipart ETag: 3 parts of 8 MiB
@@ -108,9 +100,9 @@ def test_s3_retries_throttling_and_connection_resets(s3, fault_proxy, make_mp3, 
     target = s3_target(s3, retry_mode=mode)
     assert target.client.meta.config.retries["mode"] == mode
     fault_proxy.slow_down = 2
-    target.put_bytes("feed.xml", b"<rss/>")
+    put(target, "feed.xml", b"<rss/>")
     fault_proxy.resets = 1
-    target.put_file("episodes/a-1234abcd.mp3", mp3)
+    put(target, "episodes/a-1234abcd.mp3", mp3)
     assert fault_proxy.slow_down == 0 and fault_proxy.resets == 0  # the faults did happen
     assert target.get("episodes/a-1234abcd.mp3") == mp3.read_bytes()
     assert target.get("feed.xml") == b"<rss/>"
@@ -130,7 +122,7 @@ def test_s3_errors_are_one_line_with_a_hint(s3, fault_proxy, code, words):
     fault_proxy.broken = lambda method, path: True
     fault_proxy.broken_reply = (status, s3_error(code, f"key {FAKE_KEY_ID} sig {FAKE_SECRET}"))
     with pytest.raises(StorageError) as caught:
-        s3_target(s3).put_bytes("feed.xml", b"<rss/>")
+        put(s3_target(s3), "feed.xml", b"<rss/>")
     text = str(caught.value)
     assert words in text and code in text and caught.value.hint
     assert "\n" not in text
@@ -138,9 +130,9 @@ def test_s3_errors_are_one_line_with_a_hint(s3, fault_proxy, code, words):
 
 
 def test_s3_missing_bucket(s3):
-    target = open_target("s3://no-such-bucket-here/show", SETTINGS)
+    target = open_target("s3://no-such-bucket-here/show", max_attempts=4)
     with pytest.raises(StorageError, match="bucket does not exist"):
-        target.list_keys(1)
+        target.list(limit=1)
 
 
 def test_s3_unreachable_endpoint(s3, monkeypatch):
@@ -150,7 +142,7 @@ def test_s3_unreachable_endpoint(s3, monkeypatch):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
-    target = open_target(f"s3://{s3.bucket}/show", PublishSettings(max_attempts=2))
+    target = open_target(f"s3://{s3.bucket}/show", max_attempts=2)
     with pytest.raises(StorageError, match="cannot reach http://127.0.0.1") as caught:
         target.get("manifest.json")
     assert "endpoint_url" in caught.value.hint
@@ -165,9 +157,9 @@ def test_s3_no_credentials(s3, monkeypatch):
 
 def test_open_target_rejects_unknown_schemes(tmp_path: Path):
     with pytest.raises(ConfigError):
-        open_target("ftp://host/dir", SETTINGS)
+        open_target("ftp://host/dir")
     with pytest.raises(ConfigError):
-        open_target("s3://", SETTINGS)
+        open_target("s3://")
 
 
 def test_s3_acl_only_when_configured(s3, make_mp3):
@@ -177,10 +169,33 @@ def test_s3_acl_only_when_configured(s3, make_mp3):
         grants = s3.client.get_object_acl(Bucket=s3.bucket, Key=key)["Grants"]
         return any(g["Grantee"].get("URI") == all_users for g in grants)
 
-    s3_target(s3, prefix="private").put_file("episodes/a-1234abcd.mp3", make_mp3())
-    s3_target(s3, prefix="public", acl="public-read").put_file(
-        "episodes/a-1234abcd.mp3", make_mp3()
-    )
-    s3_target(s3, prefix="public", acl="public-read").put_bytes("feed.xml", b"<rss/>")
+    put(s3_target(s3, prefix="private"), "episodes/a-1234abcd.mp3", make_mp3())
+    put(s3_target(s3, prefix="public", acl="public-read"), "episodes/a-1234abcd.mp3", make_mp3())
+    put(s3_target(s3, prefix="public", acl="public-read"), "feed.xml", b"<rss/>")
     assert not public("private/episodes/a-1234abcd.mp3")
     assert public("public/episodes/a-1234abcd.mp3") and public("public/feed.xml")
+
+
+def test_list_by_prefix_and_limit(target):
+    for key in ("episodes/a-00000000.mp3", "episodes/b-00000000.mp3", "feed.xml"):
+        target.put(key, b"x", content_type="audio/mpeg", cache_control="no-cache")
+    assert target.list() == ["episodes/a-00000000.mp3", "episodes/b-00000000.mp3", "feed.xml"]
+    assert target.list("episodes/") == ["episodes/a-00000000.mp3", "episodes/b-00000000.mp3"]
+    assert len(target.list(limit=2)) == 2
+    assert target.list("images/") == []
+
+
+def test_s3_stores_exactly_the_headers_it_is_given(s3):
+    target = s3_target(s3)
+    target.put("anything.bin", b"1234", content_type="text/x-test", cache_control="max-age=7")
+    info = target.head("anything.bin")
+    assert (info.bytes, info.content_type, info.cache_control) == (4, "text/x-test", "max-age=7")
+    assert target.stores_headers
+
+
+def test_parse_target_is_the_one_reader_of_target_urls(tmp_path: Path):
+    assert parse_target("s3://bucket/a/b") == TargetURL("s3", "bucket", "a/b")
+    assert parse_target("file://public") == TargetURL("file", "public")
+    with pytest.raises(StorageError, match="unsupported target 'http://x'") as caught:
+        parse_target("http://x")
+    assert "s3://bucket/prefix" in caught.value.hint

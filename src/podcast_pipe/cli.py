@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
@@ -20,11 +21,13 @@ from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
+from .events import Reporter
 from .lint import lint_enclosure_hosts
-from .publish import publish_show, publish_states, write_feed
+from .localfeed import write_feed
+from .publish import publish_show, refuse_problems
 from .report import find_report, read_reports
 from .serve import make_server, preview_dir
-from .status import status_rows
+from .status import publish_states, status_rows
 from .tags import read_tags
 from .ui import REPORT_HEADER, BuildProgress, format_table, report_rows, tag_report
 
@@ -335,10 +338,14 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
       podcast-pipe publish --dry-run
       AWS_PROFILE=podcast podcast-pipe publish
     """
-    show = ctx.show
-    with BuildProgress() as progress:
+    checked = check_workspace(ctx.root)  # podcast.toml is read here, once
+    refuse_problems(checked.problems)
+    show = checked.show
+    assert show is not None  # a show that could not be read is a problem, refused above
+    with BuildProgress() as progress, contextlib.ExitStack() as stack:
+        reporter = publish_reporter(progress.reporter, stack)
         options = dict(dry_run=dry_run, allow_removal=allow_removal)
-        plan = publish_show(show, **options, reporter=progress.reporter)
+        plan = publish_show(show, checked.catalog, **options, reporter=reporter)
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
     for note in plan.notes:
@@ -349,6 +356,34 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
         click.echo("dry run: nothing was changed")
     elif not plan.up_to_date:
         click.echo(f"published: {show.publish.feed_url}")
+
+
+def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
+    """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object.
+
+    MERGE: the upload half moves to ui.py beside BuildProgress.
+    """
+    bars: list[Any] = []
+    upload_events = ("uploaded", "deleted")
+
+    def on_start(stage: str, total: int) -> None:
+        if stage != "upload":
+            build.on_start(stage, total)
+        elif sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="upload", file=sys.stderr)
+            bars.append(stack.enter_context(bar))
+
+    def on_bytes(n: int) -> None:
+        if bars:
+            bars[-1].update(n)
+
+    def on_event(name: str, what: str) -> None:
+        if what not in upload_events:
+            build.on_event(name, what)
+        elif not bars:
+            click.echo(f"{what} {name}", err=True)
+
+    return Reporter(build.on_progress, on_bytes, on_event, on_start)
 
 
 @cli.command()

@@ -15,7 +15,7 @@ from feedgen.ext.podcast import PodcastExtension
 from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.feed import FeedEntry, FeedGenerator
 
-from . import __version__
+from . import __version__, mediatypes
 from .chapters import timeline
 from .config import Show
 from .episodes import Episode
@@ -25,7 +25,6 @@ from .podcasting20 import Podcasting20EntryExtension, Podcasting20Extension
 from .psc import PodloveChaptersEntryExtension, PodloveChaptersExtension
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-TRANSCRIPT_TYPES = {".vtt": "text/vtt", ".srt": "application/x-subrip"}
 # A feed without items has no newest date; a fixed one keeps it byte-stable.
 EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
@@ -105,7 +104,7 @@ def _channel(show: Show, cover_key: str | None) -> FeedGenerator:
     link = show.website or show.publish.base_url
     fg.title(show.title)
     # feedgen takes the channel <link> from the last link given: self first, website last.
-    fg.link(href=show.publish.feed_url, rel="self", type="application/rss+xml")
+    fg.link(href=show.publish.feed_url, rel="self", type=mediatypes.RSS)
     fg.link(href=link, rel="alternate")
     fg.description(show.description)
     fg.language(show.language)
@@ -138,7 +137,7 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
     entry.title(episode.title)
     entry.guid(live.guid, permalink=False)
     entry.pubDate(episode.date)  # RFC 2822 in the episode's own time zone
-    entry.enclosure(public_url(show, live.media_key), str(live.bytes), "audio/mpeg")
+    entry.enclosure(public_url(show, live.media_key), str(live.bytes), mediatypes.MP3)
     text = notes_text(episode.notes) or episode.summary or episode.title
     entry.description(truncate_bytes(text, DESCRIPTION_MAX_BYTES))
     if episode.notes:
@@ -167,9 +166,9 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
         suffix = live.transcript_key[live.transcript_key.rfind(".") :].lower()
         p20.podcast_transcript(
             public_url(show, live.transcript_key),
-            type=TRANSCRIPT_TYPES.get(suffix, "text/plain"),
+            type=mediatypes.for_suffix(live.transcript_key),
             language=show.language,
-            rel="captions" if suffix in TRANSCRIPT_TYPES else None,
+            rel="captions" if suffix in mediatypes.TRANSCRIPT_SUFFIXES else None,
         )
     for person in episode.persons:
         p20.podcast_person(

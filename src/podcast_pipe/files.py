@@ -22,6 +22,14 @@ def write_atomic(path: Path, data: bytes) -> None:
         temp.write_bytes(data)
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Atomically replace ``path`` with ``data`` unless it already holds exactly that."""
+    if path.is_file() and path.read_bytes() == data:
+        return False
+    write_atomic(path, data)
+    return True
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """A temporary path beside ``path`` for a tool (ffmpeg, a copy) to write; renamed on success.

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import PublishError
 from .files import write_atomic
 
-MANIFEST_KEY = "manifest.json"
+LOCAL_NAME = "manifest.json"  # the local copy, in feed/ next to feed.xml
 FORMAT_VERSION = 1
 
 

@@ -20,6 +20,7 @@ CSS = "text/css; charset=utf-8"
 JS = "text/javascript; charset=utf-8"
 XML = "application/xml"
 SVG = "image/svg+xml"
+TEXT = "text/plain"
 OCTET_STREAM = "application/octet-stream"
 
 BY_SUFFIX = {
@@ -40,6 +41,8 @@ BY_SUFFIX = {
     ".svg": SVG,
 }
 TRANSCRIPT_SUFFIXES = (".vtt", ".srt")
+# The types a Podcasting 2.0 podcast:transcript may declare (its HTML is without a charset).
+TRANSCRIPT_TYPES = (VTT, SRT, JSON, "text/html", TEXT)
 
 
 def for_suffix(name: str) -> str:

@@ -12,16 +12,10 @@ from typing import Any
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
+from . import mediatypes
+from .show import MEDIUMS
+
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
-TRANSCRIPT_TYPES = (
-    "text/vtt",
-    "application/x-subrip",
-    "application/json",
-    "text/html",
-    "text/plain",
-)
-CHAPTERS_TYPE = "application/json+chapters"
 
 
 def _element(parent: Any, name: str, **attrib: str) -> Any:
@@ -138,7 +132,7 @@ class Podcasting20EntryExtension(BaseEntryExtension):
         if self.__episode is not None:
             _element(entry, "episode").text = _number(self.__episode)
         if self.__chapters:
-            _element(entry, "chapters", url=self.__chapters, type=CHAPTERS_TYPE)
+            _element(entry, "chapters", url=self.__chapters, type=mediatypes.JSON_CHAPTERS)
         for transcript in self.__transcripts:
             element = _element(entry, "transcript")
             for key, value in transcript.items():
@@ -167,13 +161,13 @@ class Podcasting20EntryExtension(BaseEntryExtension):
     def podcast_transcript(
         self,
         url: str | None = None,
-        type: str = "text/vtt",
+        type: str = mediatypes.VTT,
         language: str | None = None,
         rel: str | None = None,
     ) -> list[dict[str, str | None]]:
         """Add a transcript file; ``rel="captions"`` marks timed captions (VTT, SRT)."""
         if url is not None:
-            if type not in TRANSCRIPT_TYPES:
+            if type not in mediatypes.TRANSCRIPT_TYPES:
                 raise ValueError(f"invalid podcast:transcript type {type!r}")
             self.__transcripts.append({"url": url, "type": type, "language": language, "rel": rel})
         return self.__transcripts

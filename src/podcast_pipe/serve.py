@@ -1,7 +1,8 @@
 """Preview the ``file://`` target over HTTP, the way a podcast host serves it.
 
 Apple's player rejects a server that answers a Range request with 200 (QUIRKS, Hosting), so
-this server answers HEAD and single byte ranges (206, 416) with the content types publish uses.
+this server answers HEAD and single byte ranges (206, 416), with the headers publish stores
+(publish/layout.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from .config import Show
 from .errors import ConfigError, PodcastError
-from .storage import cache_control, content_type, target_dir
+from .publish import layout
+from .storage import parse_target, target_dir
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 1 << 16
@@ -74,8 +76,9 @@ class PreviewHandler(SimpleHTTPRequestHandler):
             return
         first, last = wanted or (0, size - 1)
         self.send_response(HTTPStatus.PARTIAL_CONTENT if wanted else HTTPStatus.OK)
-        self.send_header("Content-Type", content_type(key))
-        self.send_header("Cache-Control", cache_control(key))
+        headers = layout.headers(key)
+        self.send_header("Content-Type", headers["content_type"])
+        self.send_header("Cache-Control", headers["cache_control"])
         self.send_header("Accept-Ranges", "bytes")
         self.send_header("Last-Modified", self.date_time_string(int(path.stat().st_mtime)))
         if wanted:
@@ -117,7 +120,7 @@ def make_server(directory: Path, host: str = "127.0.0.1", port: int = 8000) -> T
 
 def preview_dir(show: Show) -> Path:
     """The folder of the show's ``file://`` target, once something is published there."""
-    if not show.publish.target.startswith("file://"):
+    if parse_target(show.publish.target).scheme != "file":
         raise ConfigError(
             f"serve previews a file:// target, not {show.publish.target}",
             path=show.config_path,
@@ -125,7 +128,7 @@ def preview_dir(show: Show) -> Path:
             hint='publish to "file://public" for a local preview',
         )
     directory = target_dir(show.publish.target, show.root)
-    if not (directory / "feed.xml").is_file():
+    if not (directory / layout.FEED_KEY).is_file():
         raise PodcastError(
             "nothing published here yet", path=directory, hint="run `podcast-pipe publish` first"
         )

@@ -1,37 +1,70 @@
-"""Publish targets: ``file://DIR`` and ``s3://bucket/prefix`` behind one small protocol."""
+"""Publish targets: ``file://DIR`` and ``s3://bucket/prefix`` behind one small protocol.
+
+``parse_target`` is the one place a target URL is read and its scheme checked;
+``open_target`` opens what it names, with plain S3 options (no settings object).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from ..config import PublishSettings
-from ..errors import ConfigError
-from .base import ObjectInfo, Target, cache_control, content_type
+from ..errors import ConfigError, StorageError
+from .base import ObjectInfo, OnBytes, Target
 from .file import FileTarget
 
-__all__ = ["ObjectInfo", "Target", "cache_control", "content_type", "open_target", "target_dir"]
+__all__ = [
+    "ObjectInfo",
+    "OnBytes",
+    "Target",
+    "TargetURL",
+    "TargetURLError",
+    "open_target",
+    "parse_target",
+    "target_dir",
+]
+
+SCHEMES_HINT = 'use "file://public" or "s3://bucket/prefix"'
+
+
+class TargetURLError(StorageError, ConfigError):
+    """A target URL this tool cannot publish to (a storage error, and a setting to fix)."""
+
+
+@dataclass(frozen=True)
+class TargetURL:
+    """A parsed target URL: ``file`` with a folder, or ``s3`` with a bucket and a key prefix."""
+
+    scheme: str
+    location: str  # the folder (as written), or the bucket
+    prefix: str = ""
+
+
+def parse_target(url: str) -> TargetURL:
+    """Read a target URL; raise TargetURLError with the fix if it names nothing we can use."""
+    scheme, sep, rest = url.partition("://")
+    if sep and scheme == "file":
+        return TargetURL("file", rest)
+    if sep and scheme == "s3":
+        bucket, _, prefix = rest.partition("/")
+        if not bucket:
+            raise TargetURLError(f"no bucket in the target {url!r}", hint=SCHEMES_HINT)
+        return TargetURL("s3", bucket, prefix)
+    raise TargetURLError(f"unsupported target {url!r}", hint=SCHEMES_HINT)
 
 
 def target_dir(url: str, root: Path) -> Path:
-    """The folder of a ``file://`` target; relative paths are relative to the show."""
-    return (root / url.removeprefix("file://")).resolve()
+    """The folder of a ``file://`` target; relative paths are relative to ``root``."""
+    return (root / parse_target(url).location).resolve()
 
 
-def open_target(url: str, settings: PublishSettings, *, root: Path = Path(".")) -> Target:
-    """The target a ``[publish] target`` URL names."""
-    if url.startswith("file://"):
+def open_target(url: str, *, root: Path = Path("."), **options: Any) -> Target:
+    """The target a URL names. ``options`` go to S3: endpoint_url, region, addressing, acl,
+    checksums, max_attempts, retry_mode; a folder takes none."""
+    parsed = parse_target(url)
+    if parsed.scheme == "file":
         return FileTarget(target_dir(url, root))
-    if url.startswith("s3://"):
-        bucket, _, prefix = url.removeprefix("s3://").partition("/")
-        if not bucket:
-            raise ConfigError(
-                "no bucket in the target", field="publish.target", hint='use "s3://bucket/prefix"'
-            )
-        from .s3 import S3Target  # boto3 takes a while to import: only when needed
+    from .s3 import S3Target  # boto3 takes a while to import: only when needed
 
-        return S3Target(bucket, prefix, settings)
-    raise ConfigError(
-        f"unsupported target {url!r}",
-        field="publish.target",
-        hint='use "file://public" or "s3://bucket/prefix"',
-    )
+    return S3Target(parsed.location, parsed.prefix, **options)

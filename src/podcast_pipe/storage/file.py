@@ -1,19 +1,26 @@
-"""``file://DIR``: a folder (served by ``podcast-pipe serve`` or any web server)."""
+"""``file://DIR``: a folder (served by ``podcast-pipe serve`` or any web server).
+
+A folder keeps no headers: HEAD reports the type a web server would send for the key's suffix.
+"""
 
 from __future__ import annotations
 
+import builtins
 import os
-import tempfile
 from pathlib import Path
 
+from .. import mediatypes
 from ..errors import StorageError
-from .base import ObjectInfo, Progress, content_type
+from ..files import atomic_path
+from .base import ObjectInfo, OnBytes
 
 CHUNK = 1 << 20
 
 
 class FileTarget:
-    """Objects are files under ``root``; every write is a temp file renamed into place."""
+    """Objects are files under ``root``; every write goes through files.atomic_path."""
+
+    stores_headers = False
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -25,77 +32,67 @@ class FileTarget:
             raise ValueError(f"key escapes the target: {key!r}")
         return path
 
+    def put(
+        self,
+        key: str,
+        source: bytes | Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        on_bytes: OnBytes | None = None,
+    ) -> None:
+        """Write the object; a reader (or ``serve``) never sees half of one."""
+        path = self._path(key)
+        try:
+            with atomic_path(path) as temp:
+                if isinstance(source, Path):
+                    _copy(source, temp, on_bytes)
+                else:
+                    temp.write_bytes(source)
+                    if on_bytes:
+                        on_bytes(len(source))
+                # published objects must be readable by a web server, whatever the umask
+                os.chmod(temp, 0o644)
+        except OSError as exc:
+            raise StorageError(
+                f"cannot write {path}: {exc.strerror}",
+                path=self.url,
+                hint="check the folder's permissions or change [publish] target",
+            ) from exc
+
+    def head(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        return ObjectInfo(key, path.stat().st_size, mediatypes.for_suffix(key))
+
     def get(self, key: str) -> bytes | None:
         try:
             return self._path(key).read_bytes()
         except FileNotFoundError:
             return None
 
-    def head(self, key: str) -> ObjectInfo | None:
-        path = self._path(key)
-        if not path.is_file():
-            return None
-        return ObjectInfo(key, path.stat().st_size, content_type(key))
-
-    def put_bytes(self, key: str, data: bytes) -> None:
-        with self._atomic(key) as out:
-            out.write(data)
-
-    def put_file(self, key: str, path: Path, progress: Progress | None = None) -> None:
-        with path.open("rb") as src, self._atomic(key) as out:
-            while chunk := src.read(CHUNK):
-                out.write(chunk)
-                if progress:
-                    progress(len(chunk))
-
-    def delete(self, keys: list[str]) -> None:
-        for key in keys:
-            self._path(key).unlink(missing_ok=True)
-
-    def list_keys(self, limit: int) -> list[str]:
+    def list(self, prefix: str = "", limit: int | None = None) -> builtins.list[str]:
         if not self.root.is_dir():
             return []
         keys = []
         for path in sorted(self.root.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                keys.append(path.relative_to(self.root).as_posix())
-                if len(keys) >= limit:
+            key = path.relative_to(self.root).as_posix()
+            # hidden files are temporaries of a write in progress
+            if path.is_file() and not path.name.startswith(".") and key.startswith(prefix):
+                keys.append(key)
+                if limit is not None and len(keys) >= limit:
                     break
         return keys
 
-    def _atomic(self, key: str) -> _AtomicFile:
-        path = self._path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(
-                f"cannot create {path.parent}: {exc.strerror}",
-                path=self.url,
-                hint="check the folder's permissions or change [publish] target",
-            ) from exc
-        return _AtomicFile(path)
+    def delete(self, keys: builtins.list[str]) -> None:
+        for key in keys:
+            self._path(key).unlink(missing_ok=True)
 
 
-class _AtomicFile:
-    """A hidden temp file next to ``path``, renamed over it only when writing succeeded.
-
-    A reader (or ``serve``) never sees a half-written object.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def __enter__(self):
-        fd, name = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
-        self.tmp = Path(name)
-        self.file = os.fdopen(fd, "wb")
-        return self.file
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.file.close()
-        if exc_type is not None:
-            self.tmp.unlink(missing_ok=True)
-            return
-        # mkstemp creates 0600 files; published objects must be readable by a web server.
-        os.chmod(self.tmp, 0o644)
-        os.replace(self.tmp, self.path)
+def _copy(source: Path, destination: Path, on_bytes: OnBytes | None) -> None:
+    with source.open("rb") as reader, destination.open("wb") as writer:
+        while chunk := reader.read(CHUNK):
+            writer.write(chunk)
+            if on_bytes:
+                on_bytes(len(chunk))

@@ -2,11 +2,12 @@
 
 Credentials come only from the standard AWS chain (environment, profile, instance role); the
 endpoint from ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3`` (boto3 reads them itself) or
-``[publish] endpoint_url``. Nothing here ever formats a credential into a message.
+the ``endpoint_url`` option. Nothing here ever formats a credential into a message.
 """
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import Any
 import boto3
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
+from botocore.client import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -24,9 +25,8 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from ..config import PublishSettings
 from ..errors import StorageError
-from .base import ObjectInfo, Progress, cache_control, content_type
+from .base import ObjectInfo, OnBytes
 
 MiB = 1 << 20
 # Multipart above 16 MiB, in 8 MiB parts, 2 parts in flight per file: memory stays bounded
@@ -68,16 +68,30 @@ HTTP_STATUS_CODES = {"403": "AccessDenied", "404": "NoSuchBucket"}
 class S3Target:
     """Objects under ``prefix`` in ``bucket``; uploads carry content type, cache policy, ACL."""
 
-    def __init__(self, bucket: str, prefix: str, settings: PublishSettings) -> None:
+    stores_headers = True
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        addressing: str = "auto",
+        acl: str | None = None,
+        checksums: str = "when_required",
+        max_attempts: int = 8,
+        retry_mode: str = "standard",
+    ) -> None:
         self.bucket = bucket
         self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.prefix}"
-        self.acl = settings.acl
+        self.acl = acl
         self.client = boto3.session.Session().client(
             "s3",
-            endpoint_url=settings.endpoint_url or None,
-            region_name=settings.region or None,
-            config=client_config(settings),
+            endpoint_url=endpoint_url or None,
+            region_name=region or None,
+            config=client_options(addressing, checksums, max_attempts, retry_mode),
         )
 
     def _key(self, key: str) -> str:
@@ -102,26 +116,42 @@ class S3Target:
                 if _code(exc) in ("NoSuchKey", "404"):
                     return None
                 raise
-        return ObjectInfo(key, response["ContentLength"], response.get("ContentType", ""))
+        return ObjectInfo(
+            key,
+            response["ContentLength"],
+            response.get("ContentType", ""),
+            response.get("CacheControl"),
+        )
 
-    def put_bytes(self, key: str, data: bytes) -> None:
+    def put(
+        self,
+        key: str,
+        source: bytes | Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        on_bytes: OnBytes | None = None,
+    ) -> None:
+        """Bytes in one PUT; a file through boto3's managed (multipart) transfer."""
+        extra = {"ContentType": content_type, "CacheControl": cache_control}
+        if self.acl:
+            extra["ACL"] = self.acl
         with self._errors("upload", key):
-            self.client.put_object(
-                Bucket=self.bucket, Key=self._key(key), Body=data, **self._extra(key)
-            )
+            if isinstance(source, Path):
+                self.client.upload_file(
+                    str(source),
+                    self.bucket,
+                    self._key(key),
+                    ExtraArgs=extra,
+                    Callback=on_bytes,
+                    Config=TRANSFER,
+                )
+                return
+            self.client.put_object(Bucket=self.bucket, Key=self._key(key), Body=source, **extra)
+            if on_bytes:
+                on_bytes(len(source))
 
-    def put_file(self, key: str, path: Path, progress: Progress | None = None) -> None:
-        with self._errors("upload", key):
-            self.client.upload_file(
-                str(path),
-                self.bucket,
-                self._key(key),
-                ExtraArgs=self._extra(key),
-                Callback=progress,
-                Config=TRANSFER,
-            )
-
-    def delete(self, keys: list[str]) -> None:
+    def delete(self, keys: builtins.list[str]) -> None:
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
             batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
             with self._errors("delete", keys[start]):
@@ -135,18 +165,17 @@ class S3Target:
                     hint="delete it by hand; the feed no longer names it",
                 )
 
-    def list_keys(self, limit: int) -> list[str]:
+    def list(self, prefix: str = "", limit: int | None = None) -> builtins.list[str]:
+        keys: builtins.list[str] = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket,
+            Prefix=self._key(prefix),
+            PaginationConfig={"MaxItems": limit} if limit else {},
+        )
         with self._errors("list", ""):
-            response = self.client.list_objects_v2(
-                Bucket=self.bucket, Prefix=self.prefix, MaxKeys=limit
-            )
-        return [o["Key"][len(self.prefix) :] for o in response.get("Contents", [])]
-
-    def _extra(self, key: str) -> dict[str, str]:
-        extra = {"ContentType": content_type(key), "CacheControl": cache_control(key)}
-        if self.acl:
-            extra["ACL"] = self.acl
-        return extra
+            for page in pages:
+                keys += [o["Key"][len(self.prefix) :] for o in page.get("Contents", [])]
+        return keys
 
     @contextlib.contextmanager
     def _errors(self, action: str, key: str) -> Iterator[None]:
@@ -190,21 +219,21 @@ class S3Target:
         return StorageError(f"{message} ({code} on {what})", path=self.url, hint=hint)
 
 
-def client_config(settings: PublishSettings) -> Config:
+def client_options(addressing: str, checksums: str, max_attempts: int, retry_mode: str) -> Config:
     """Retries (botocore's standard or adaptive mode), addressing style and the checksum policy.
 
     Recent boto3 sends CRC32 checksum trailers by default, which several S3-compatible services
     reject; ``when_required`` (our default) restores the old behaviour (QUIRKS, Hosting).
     """
     s3: dict[str, Any] = {}
-    if settings.addressing != "auto":
-        s3["addressing_style"] = settings.addressing
+    if addressing != "auto":
+        s3["addressing_style"] = addressing
     return Config(
-        retries={"mode": settings.retry_mode, "max_attempts": settings.max_attempts},
+        retries={"mode": retry_mode, "max_attempts": max_attempts},
         s3=s3,
         connect_timeout=10,
         read_timeout=60,
-        request_checksum_calculation=settings.checksums,
+        request_checksum_calculation=checksums,
         response_checksum_validation="when_required",
     )
 

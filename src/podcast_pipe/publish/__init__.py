@@ -1,0 +1,104 @@
+"""Publish: build → plan → act, against a target that only stores objects.
+
+Which file to open for what:
+- ``layout.py``: the published keys, their headers, what is immutable (also used by ``serve``);
+- ``plan.py``: pure planning — match live episodes, choose uploads and deletes, render the feed;
+- ``act.py``: carry a plan out in the never-broken-feed order, then keep local copies;
+- ``lock.py``: the target's publish lock.
+This module ties them together; the CLI hands it a workspace that ``check`` found clean.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from ..build import BuildRecord, build_episodes, read_record
+from ..config import PublishSettings, Show
+from ..episodes import Catalog, Episode
+from ..errors import Problems, PublishError
+from ..events import QUIET, Reporter
+from ..manifest import LOCAL_NAME
+from ..storage import Target, open_target
+from .act import execute, remote_manifest, save_local
+from .lock import PublishLock
+from .plan import Plan, plan_release
+
+STORAGE_OPTIONS = (
+    "endpoint_url", "region", "addressing", "acl", "checksums", "max_attempts", "retry_mode"
+)  # fmt: skip
+
+__all__ = ["Plan", "open_show_target", "publish_show", "refuse_problems", "release"]
+
+
+def publish_show(
+    show: Show,
+    catalog: Catalog,
+    *,
+    dry_run: bool = False,
+    allow_removal: bool = False,
+    reporter: Reporter = QUIET,
+    now: dt.datetime | None = None,
+) -> Plan:
+    """build → plan → act for a checked show. Returns the plan (done, or only shown with
+    ``dry_run``)."""
+    now = now or dt.datetime.now(dt.UTC)
+    ready = catalog.ready(now)
+    target = open_show_target(show)
+    # fail fast (bucket, credentials, endpoint) before a long build
+    remote_manifest(target, show.feed_dir / LOCAL_NAME)
+    built = build_episodes(show, ready, reporter=reporter)
+    episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
+    options = dict(dry_run=dry_run, allow_removal=allow_removal, reporter=reporter)
+    plan = release(show, target, episodes, now=now, **options)
+    plan.built = [record for record in built if record.action != "up to date"]
+    return plan
+
+
+def release(
+    show: Show,
+    target: Target,
+    episodes: list[tuple[Episode, BuildRecord | None]],
+    *,
+    now: dt.datetime,
+    dry_run: bool = False,
+    allow_removal: bool = False,
+    reporter: Reporter = QUIET,
+) -> Plan:
+    """Lock the target, plan against its manifest, refuse removals, act, keep local copies."""
+    with PublishLock(target, now, dry_run) as notes:
+        previous = remote_manifest(target, show.feed_dir / LOCAL_NAME)
+        plan = plan_release(show, episodes, previous, now)
+        plan.notes += notes
+        removed = plan.changes.removed
+        if removed and not allow_removal:
+            raise PublishError(
+                "would drop live episode(s) from the feed: " + ", ".join(e.slug for e in removed),
+                path=show.episodes_dir,
+                hint="restore them (or undo `draft: true`), or run `publish --allow-removal` "
+                "if they should leave the feed",
+            )
+        if not dry_run:
+            execute(plan, target, concurrency=show.publish.concurrency, reporter=reporter)
+            save_local(show.feed_path, plan)
+    return plan
+
+
+def refuse_problems(problems: Problems) -> None:
+    """Refuse to publish a workspace with errors, listing every one of them."""
+    errors = problems.errors
+    if errors:
+        listing = "".join(f"\n  {problem}" for problem in errors)
+        raise PublishError(
+            f"{len(errors)} problem(s) to fix before publishing:{listing}",
+            hint="nothing was uploaded; `podcast-pipe check` shows them again",
+        )
+
+
+def open_show_target(show: Show) -> Target:
+    """The show's ``[publish] target``, opened with its S3 options."""
+    return open_target(show.publish.target, root=show.root, **target_options(show.publish))
+
+
+def target_options(settings: PublishSettings) -> dict[str, object]:
+    """The storage options among the ``[publish]`` settings (plain values for open_target)."""
+    return {name: getattr(settings, name) for name in STORAGE_OPTIONS}

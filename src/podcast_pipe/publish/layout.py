@@ -1,0 +1,91 @@
+"""The published layout: which key holds what, with which headers, and what never changes.
+
+One row per kind of object. A key is made from a row's pattern and read back by matching it,
+so ``publish`` (what to upload, how to send it) and ``serve`` (how to answer for it) agree.
+Content-hashed keys are immutable (cached for a year); the rest change in place (5 minutes).
+New kinds of objects (website pages, feed archive pages, other renditions) are new rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .. import mediatypes
+
+IMMUTABLE = "public, max-age=31536000, immutable"
+# feed.xml, manifest.json, chapters and transcripts change in place: apps must re-check soon.
+SHORT = "public, max-age=300"
+
+# What a pattern's fields may hold: slugs and names never contain "/", hashes are 8 hex digits.
+FIELDS = {"hash8": "[0-9a-f]{8}", "ext": r"\.[a-z0-9]+"}
+ANY_NAME = "[^/]+"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One kind of published object: its key pattern, whether it is immutable, its type.
+
+    ``content_type`` None means: by the key's suffix (mediatypes).
+    """
+
+    kind: str
+    pattern: str  # e.g. "episodes/{slug}-{hash8}{ext}"
+    immutable: bool = False
+    content_type: str | None = None
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        parts = re.split(r"\{(\w+)\}", self.pattern)
+        source = "".join(
+            FIELDS.get(part, ANY_NAME) if odd else re.escape(part)
+            for odd, part in ((i % 2, p) for i, p in enumerate(parts))
+        )
+        object.__setattr__(self, "regex", re.compile(source))
+
+    def key(self, **fields: str) -> str:
+        """The key for these fields; ``hash8`` may be given a whole sha256 (cut to 8)."""
+        if "hash8" in fields:
+            fields["hash8"] = fields["hash8"][:8]
+        return self.pattern.format(**fields)
+
+
+MEDIA = Row("media", "episodes/{slug}-{hash8}{ext}", immutable=True)
+IMAGE = Row("image", "images/{name}-{hash8}{ext}", immutable=True)
+# Podcasting 2.0 chapters must be served as application/json+chapters (QUIRKS, Feed).
+CHAPTERS = Row("chapters", "chapters/{slug}.json", content_type=mediatypes.JSON_CHAPTERS)
+TRANSCRIPT = Row("transcript", "transcripts/{slug}{ext}")
+FEED = Row("feed", "feed.xml")
+MANIFEST = Row("manifest", "manifest.json")
+LOCK = Row("lock", "publish.lock")
+ROWS = (MEDIA, IMAGE, CHAPTERS, TRANSCRIPT, FEED, MANIFEST, LOCK)
+
+FEED_KEY = FEED.key()
+MANIFEST_KEY = MANIFEST.key()
+LOCK_KEY = LOCK.key()
+
+
+def row_for(key: str) -> Row | None:
+    """The row a key belongs to, or None for a key the layout does not name."""
+    return next((row for row in ROWS if row.regex.fullmatch(key)), None)
+
+
+def is_immutable(key: str) -> bool:
+    """Media and images carry their hash in the key: if the key exists, it is this object."""
+    row = row_for(key)
+    return row is not None and row.immutable
+
+
+def content_type(key: str) -> str:
+    """The Content-Type a podcast app expects for a key (S3's default breaks apps)."""
+    row = row_for(key)
+    return (row and row.content_type) or mediatypes.for_suffix(key)
+
+
+def cache_control(key: str) -> str:
+    return IMMUTABLE if is_immutable(key) else SHORT
+
+
+def headers(key: str) -> dict[str, str]:
+    """The headers to store ``key`` with: the keyword arguments of ``Target.put``."""
+    return {"content_type": content_type(key), "cache_control": cache_control(key)}

@@ -1,0 +1,269 @@
+"""Planning a publish: what is live, what to upload, what to delete — no target, no side effects.
+
+``plan_release`` is a function of what it is handed: the show, the episodes with their build
+records, the manifest that is live, the time, and ``Sources`` that read images and sidecars
+(injected, so tests plan without a disk or a target). ``act.py`` carries a plan out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..artwork import publishable_image
+from ..config import Show
+from ..episodes import Episode, episode_guid
+from ..feed import render_feed
+from ..files import sha256_bytes
+from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff
+from . import layout
+
+if TYPE_CHECKING:
+    from ..build import BuildRecord
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One object to put on the target: a file (the MP3) or bytes (images, chapters, transcripts)."""
+
+    key: str
+    bytes: int
+    sha256: str
+    path: Path | None = None
+    data: bytes | None = None
+
+    @property
+    def immutable(self) -> bool:
+        return layout.is_immutable(self.key)
+
+    @property
+    def source(self) -> bytes | Path:
+        return self.path if self.path is not None else self.data or b""
+
+
+@dataclass
+class Plan:
+    """What a publish will do, computed before it does anything."""
+
+    previous: Manifest
+    manifest: Manifest  # what will be live afterwards
+    items: list[tuple[Episode, LiveEpisode]]  # the feed's episodes
+    feed: bytes
+    uploads: list[Upload]
+    deletes: list[str]
+    notes: list[str] = field(default_factory=list)  # things done or found on the way
+    built: list[BuildRecord] = field(default_factory=list)  # episodes mastered or re-tagged now
+
+    @property
+    def changes(self) -> ManifestDiff:
+        return diff(self.previous, self.manifest)
+
+    @property
+    def feed_changed(self) -> bool:
+        return self.manifest.feed_sha256 != self.previous.feed_sha256
+
+    @property
+    def up_to_date(self) -> bool:
+        return not self.uploads and not self.deletes and self.manifest == self.previous
+
+    def describe(self) -> list[str]:
+        """The plan in a producer's words: what the feed gains and loses, objects and bytes."""
+        if self.up_to_date:
+            return ["up to date: nothing to upload"]
+        changes = self.changes
+        lines = [f"feed gains: {e.slug}" for e in changes.added]
+        lines += [f"feed loses: {e.slug}" for e in changes.removed]
+        lines += [f"renamed: {a.slug} → {b.slug} (GUID kept)" for a, b in changes.renamed]
+        lines += [f"updated: {e.slug}" for e in changes.changed]
+        total = sum(u.bytes for u in self.uploads)
+        lines.append(f"upload {len(self.uploads)} object(s), {human_bytes(total)}:")
+        lines += [f"  {u.key}  {human_bytes(u.bytes)}" for u in self.uploads]
+        lines.append(f"{layout.FEED_KEY}: {'changed' if self.feed_changed else 'unchanged'}")
+        if self.deletes:
+            lines.append(f"delete {len(self.deletes)} object(s) once the new feed is live:")
+            lines += [f"  {key}" for key in self.deletes]
+        return lines
+
+
+def human_bytes(n: int) -> str:
+    """1234567 → "1.2 MB" (decimal units, as file managers show sizes)."""
+    exponent = min(3, int(math.log10(max(n, 1)) // 3))
+    return f"{n} B" if exponent == 0 else f"{n / 1000**exponent:.1f} {'kMG'[exponent - 1]}B"
+
+
+@dataclass(frozen=True)
+class Sources:
+    """How planning reads the files it publishes besides the MP3s (which it only names).
+
+    ``image(path)``: the publishable bytes and extension ("jpg"/"png"), None if there is no file;
+    ``file(path)``: the bytes, None if there is no file.
+    """
+
+    image: Callable[[Path], tuple[bytes, str] | None]
+    file: Callable[[Path], bytes | None]
+
+
+def _disk_image(path: Path) -> tuple[bytes, str] | None:
+    return publishable_image(path) if path.is_file() else None
+
+
+def _disk_file(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+DISK = Sources(image=_disk_image, file=_disk_file)
+
+
+# How an episode finds its live entry, strongest first. A renamed episode keeps its GUID:
+# by its guid field, else its source audio, else its season and number (issue 7).
+MATCH_RULES: tuple[Callable[[Episode, str | None, LiveEpisode], bool], ...] = (
+    lambda ep, source, live: ep.guid is not None and ep.guid == live.guid,
+    lambda ep, source, live: ep.slug == live.slug and source == live.source_sha256,
+    lambda ep, source, live: source is not None and source == live.source_sha256,
+    lambda ep, source, live: ep.slug == live.slug,
+    lambda ep, source, live: (
+        ep.episode is not None and (ep.season, ep.episode) == (live.season, live.episode)
+    ),
+)
+
+
+def match_live(
+    episodes: list[tuple[Episode, str | None]], live: tuple[LiveEpisode, ...]
+) -> dict[str, LiveEpisode]:
+    """Slug → the live entry each episode continues; every entry is claimed at most once."""
+    free = list(live)
+    matched: dict[str, LiveEpisode] = {}
+    for rule in MATCH_RULES:
+        for episode, source in episodes:
+            if episode.slug in matched:
+                continue
+            hit = next((entry for entry in free if rule(episode, source, entry)), None)
+            if hit:
+                matched[episode.slug] = hit
+                free.remove(hit)
+    return matched
+
+
+def plan_release(
+    show: Show,
+    episodes: list[tuple[Episode, BuildRecord | None]],
+    previous: Manifest,
+    now: dt.datetime,
+    sources: Sources = DISK,
+) -> Plan:
+    """The objects, feed and manifest for ``episodes`` (those that belong in the feed now).
+
+    An episode without a build record stays as the manifest has it (the feed can be regenerated
+    without the audio on this machine); one neither built nor published is left out.
+    """
+    matched = match_live(
+        [(ep, rec.source_sha256 if rec else None) for ep, rec in episodes], previous.episodes
+    )
+    items: list[tuple[Episode, LiveEpisode]] = []
+    uploads: dict[str, Upload] = {}
+    for episode, record in episodes:
+        old = matched.get(episode.slug)
+        if record is None:
+            if old is not None:
+                items.append((episode, old))
+            continue
+        live, files = _live_episode(show, episode, record, old, now, sources)
+        items.append((episode, live))
+        uploads.update((u.key, u) for u in files)
+    cover = _image_upload(sources, show.image, "cover")
+    if cover:
+        uploads[cover.key] = cover
+    cover_key = cover.key if cover else None
+    feed = render_feed(show, items, cover_key=cover_key)
+    manifest = Manifest(
+        episodes=tuple(live for _, live in items),
+        cover_key=cover_key,
+        feed_sha256=sha256_bytes(feed),
+        extra=previous.extra,
+    )
+    live_hashes = _sidecar_hashes(previous)
+    needed = [
+        u
+        for u in uploads.values()
+        if (u.key not in previous.keys if u.immutable else live_hashes.get(u.key) != u.sha256)
+    ]
+    return Plan(
+        previous=previous,
+        manifest=manifest,
+        items=items,
+        feed=feed,
+        uploads=sorted(needed, key=lambda u: u.key),
+        deletes=sorted(previous.keys - manifest.keys),
+    )
+
+
+def _live_episode(
+    show: Show,
+    episode: Episode,
+    record: BuildRecord,
+    old: LiveEpisode | None,
+    now: dt.datetime,
+    sources: Sources,
+) -> tuple[LiveEpisode, list[Upload]]:
+    """The episode's entry once published, and the objects it needs."""
+    key = layout.MEDIA.key(slug=episode.slug, hash8=record.sha256, ext=".mp3")
+    media = Upload(key, record.bytes, record.sha256, path=record.mp3)
+    image = _image_upload(sources, episode.image, episode.slug) if episode.image else None
+    chapters = _file_upload(
+        sources,
+        record.mp3.with_name(f"{episode.slug}.chapters.json"),
+        layout.CHAPTERS.key(slug=episode.slug),
+    )
+    transcript = None
+    if episode.transcript:
+        suffix = episode.transcript.suffix.lower()
+        key = layout.TRANSCRIPT.key(slug=episode.slug, ext=suffix)
+        transcript = _file_upload(sources, episode.transcript, key)
+    files = [media, *(u for u in (image, chapters, transcript) if u)]
+    live = LiveEpisode(
+        guid=old.guid if old else episode_guid(show, episode),
+        slug=episode.slug,
+        media_key=media.key,
+        bytes=record.bytes,
+        sha256=record.sha256,
+        duration_s=record.duration_s,
+        source_sha256=record.source_sha256,
+        published_at=old.published_at if old else now.astimezone(dt.UTC).isoformat(),
+        season=episode.season,
+        episode=episode.episode,
+        image_key=image.key if image else None,
+        chapters_key=chapters.key if chapters else None,
+        transcript_key=transcript.key if transcript else None,
+        chapters_sha256=chapters.sha256 if chapters else None,
+        transcript_sha256=transcript.sha256 if transcript else None,
+        chapters_offset_s=record.intro_s,
+    )
+    return live, files
+
+
+def _image_upload(sources: Sources, path: Path, name: str) -> Upload | None:
+    found = sources.image(path)
+    if found is None:
+        return None
+    data, ext = found
+    digest = sha256_bytes(data)
+    key = layout.IMAGE.key(name=name, hash8=digest, ext=f".{ext}")
+    return Upload(key, len(data), digest, data=data)
+
+
+def _file_upload(sources: Sources, path: Path, key: str) -> Upload | None:
+    data = sources.file(path)
+    if data is None:
+        return None
+    return Upload(key, len(data), sha256_bytes(data), data=data)
+
+
+def _sidecar_hashes(manifest: Manifest) -> dict[str, str]:
+    """Key → sha256 of the live chapters and transcripts, which change in place."""
+    pairs = [(e.chapters_key, e.chapters_sha256) for e in manifest.episodes]
+    pairs += [(e.transcript_key, e.transcript_sha256) for e in manifest.episodes]
+    return {key: digest for key, digest in pairs if key and digest}
