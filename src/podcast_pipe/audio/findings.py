@@ -107,7 +107,7 @@ def _channel_warnings(a: Analysis, channels_setting: str, loudness: float) -> li
     found = []
     share = a.near_full_scale / a.samples if a.samples else 0.0
     if a.sample_peak >= limit("clip_peak_db") and share > limit("clip_share"):
-        found.append((f"clipped: {a.near_full_scale} samples at full scale in the source",
+        found.append((f"clipped: {a.near_full_scale} samples at or over full scale in the source",
                       "record or export with more headroom; a de-clipper can repair some"))  # fmt: skip
     if any(abs(s.dc_offset) > limit("dc_offset") for s in a.stats):
         found.append(("DC offset in the source",
