@@ -427,6 +427,24 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite
     server.server_close()
 
 
+# Speech-like: band-limited pink noise in ~2.7 syllables a second, a 1.5 s pause every 7 s,
+# over a room tone 40 dB down (as benchmarks/bench_build.py makes it).
+SPEECH = (
+    "anoisesrc=c=pink:r=44100:a=0.25:seed=1,lowpass=f=7000,"
+    "volume='0.01+pow(abs(sin(2*PI*2.7*t)),3)*lt(mod(t,7),5.5)':eval=frame"
+)
+
+
+@pytest.fixture
+def make_speech(make_audio: Callable[..., Path]) -> Callable[..., Path]:
+    """Render speech-like audio: make_speech(name, seconds, *options) (mono unless -ac 2)."""
+
+    def make(name: str = "speech.wav", seconds: float = 10.0, *options: str) -> Path:
+        return make_audio(name, SPEECH, seconds, *options)
+
+    return make
+
+
 # --- Build records without a build: the fields publish reads -----------------------------------
 
 

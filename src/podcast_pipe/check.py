@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audit import audit_show
 from .build import read_record
 from .chapters import soundbite_timeline, timeline
 from .config import Show, inspect_show
@@ -34,6 +35,7 @@ def check_workspace(root: Path) -> Checked:
     problems.extend(lint_show(show, catalog.episodes))
     for episode in catalog.episodes:
         _check_times(show, episode, problems)
+    problems.extend(audit_show(show, catalog.episodes))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     feed = show.feed_path.stat().st_size if show.feed_path.is_file() else None
