@@ -225,7 +225,7 @@ def plan_release(
         key=lambda u: u.key,
     )
     restyle: list[str] = []
-    if previous.stored and headers != previous.headers:
+    if stores_headers and previous.stored and headers != previous.headers:
         sent = {u.key for u in needed} | (
             {layout.FEED_KEY} if live.feed_sha256 != previous.feed_sha256 else set()
         )
