@@ -130,12 +130,17 @@ def test_a_changed_sidecar_is_sent_again_under_the_same_key(world):
     assert second.deletes == [] and [e.slug for e in second.changes.changed] == ["baku"]
 
 
-def test_a_remastered_episode_gets_a_new_key_and_the_old_one_is_kept_for_keep_old(world):
+def remastered(world) -> tuple[Plan, list, Plan]:
+    """The first plan; the episodes with izmir re-mastered; the plan for them against the first."""
     first = plan(world)
+    (izmir, record), baku = world[1]
+    louder = [(izmir, dataclasses.replace(record, sha256=sha(b"louder"), bytes=999)), baku]
+    return first, louder, plan(world, first.manifest, louder)
+
+
+def test_a_remastered_episode_gets_a_new_key_and_the_old_one_is_kept_for_keep_old(world):
+    first, louder, second = remastered(world)
     show, built, files = world
-    izmir, record = built[0]
-    louder = [(izmir, dataclasses.replace(record, sha256=sha(b"louder"), bytes=999)), built[1]]
-    second = plan(world, first.manifest, louder)
     new = second.manifest.by_slug()["izmir"]
     old_key = first.manifest.by_slug()["izmir"].media_key
     assert [u.key for u in second.uploads] == [new.media_key]
@@ -162,12 +167,8 @@ def replace_publish(show, **settings):
 
 
 def test_an_object_back_in_the_feed_is_live_again_and_not_uploaded(world):
-    first = plan(world)
-    show, built, files = world
-    izmir, record = built[0]
-    louder = [(izmir, dataclasses.replace(record, sha256=sha(b"louder"), bytes=999)), built[1]]
-    second = plan(world, first.manifest, louder)
-    undone = plan(world, second.manifest, built, now=NOW + dt.timedelta(days=1))
+    first, _, second = remastered(world)
+    undone = plan(world, second.manifest, world[1], now=NOW + dt.timedelta(days=1))
     back = first.manifest.by_slug()["izmir"].media_key
     assert undone.uploads == []  # still on the target
     assert undone.manifest.retired == {
