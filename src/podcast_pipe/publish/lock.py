@@ -67,7 +67,7 @@ class WorkspaceLock:
             raise PublishError(
                 f"another podcast-pipe run is using this workspace: {who}",
                 path=self.path.parent,
-                hint="wait for it to finish, or add --wait",
+                hint="wait for it to finish (`publish --wait` waits by itself)",
             ) from None
         self.file.seek(0)
         self.file.truncate()
@@ -164,15 +164,16 @@ def unlock(build_dir: Path, target: Target) -> list[str]:
     """
     local = build_dir / LOCAL_NAME
     cleared = []
-    if local.is_file():
+    left = read_lock(local.read_bytes()) if local.is_file() else None
+    if left:  # a run that was killed left its name (the file itself stays: it is the lock)
         try:
             with WorkspaceLock(build_dir, dt.datetime.now(dt.UTC)):
-                local.unlink()
+                pass  # leaving empties it
         except PublishError as exc:
             raise PublishError(
                 exc.message, path=build_dir, hint="let it finish (or stop it), then unlock"
             ) from None
-        cleared.append(f"cleared {local}")
+        cleared.append(f"cleared {local} ({left['owner']}, since {left['since']})")
     held = read_lock(target.get(LOCK_KEY))
     if held:
         if held.get("host") == socket.gethostname() and _alive(held.get("pid")):
