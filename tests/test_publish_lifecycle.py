@@ -81,6 +81,20 @@ def test_editing_notes_uploads_only_the_feed_and_the_manifest(on_s3, s3, fault_p
     assert "Yeni notlar" in feed.decode()
 
 
+def test_moving_base_url_re_uploads_only_the_feed(on_s3, s3, fault_proxy):
+    toml = on_s3 / "podcast.toml"
+    toml.write_text(toml.read_text().replace("cdn.example.org/show/", "media.example.net/"))
+    plan = publish(on_s3)
+    assert plan.built == []  # nothing re-tagged: neither the feed URL nor a GUID is in the MP3
+    assert sorted(written(fault_proxy, s3.bucket)) == sorted(
+        [LOCK_KEY, FEED_KEY, MANIFEST_KEY, "?delete"]
+    )
+    feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    assert all(
+        e.enclosures[0].href.startswith("https://media.example.net/") for e in feed_items(feed)
+    )
+
+
 def test_a_title_edit_gets_a_new_url_and_the_old_one_outlives_cached_feeds(on_s3, s3, fault_proxy):
     first = read_local(on_s3 / "feed/manifest.json")
     old_key = first.by_slug()["izmir"].media_key

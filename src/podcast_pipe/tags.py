@@ -60,7 +60,6 @@ class TagSource:
 
     show: Show
     episode: Episode
-    guid: str
     duration_s: float
     offset_s: float  # the intro's length: shifts the chapters
     loudness: dict | None
@@ -92,7 +91,8 @@ def _loudness(s: TagSource) -> str | None:
 # What the MP3 carries: what identifies the audio in a player or a music library, and what is
 # measured from the audio itself. The MP3's bytes are its URL (episodes/<slug>-<hash8>.mp3), so
 # feed-only metadata stays out: show notes, summary, date, copyright, publisher, website, the feed
-# URL and the show's podcast:guid live in feed.xml, where editing them re-uploads only the feed.
+# URL and the GUIDs (derived from the feed URL until pinned) live in feed.xml, where editing them
+# re-uploads only the feed.
 # No version number either: an upgrade of podcast-pipe must not re-tag the back catalogue.
 FIELDS: tuple[TagField, ...] = (
     TagField("title", TextFrame("TIT2"), lambda s: s.episode.title),
@@ -105,7 +105,6 @@ FIELDS: tuple[TagField, ...] = (
     TagField("language", TextFrame("TLAN"), lambda s: iso639_2(s.show.language)),
     # iTunes' podcast flag: some players file the MP3 under podcasts only with it.
     TagField("podcast", PodcastFlag(), lambda s: "1"),
-    TagField("guid", UserText("EPISODE_GUID"), lambda s: s.guid),
     TagField("length_ms", TextFrame("TLEN"), lambda s: str(round(s.duration_s * 1000))),
     TagField("encoder", TextFrame("TSSE"), lambda s: s.encoding),
     TagField("loudness", UserText("LOUDNESS"), _loudness),
@@ -123,7 +122,7 @@ def iso639_2(language: str) -> str | None:
 def write_tags(mp3: Path, show: Show, episode: Episode, **values: Any) -> None:
     """Replace the MP3's tags with the episode's: the table's fields, cover art and chapters.
 
-    ``values``: ``guid``, ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
+    ``values``: ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
     length: shifts the chapters) and ``loudness`` (optional), as ``tag_source`` takes them.
     """
     source = tag_source(mp3, show, episode, **values)
@@ -164,13 +163,12 @@ def tag_source(
     show: Show,
     episode: Episode,
     *,
-    guid: str,
     duration_s: float,
     offset_s: float,
     loudness: dict | None = None,
 ) -> TagSource:
     """What the tags of ``mp3`` are made from; the encoder line is read from its own header."""
-    return TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
+    return TagSource(show, episode, duration_s, offset_s, loudness, _encoding(mp3))
 
 
 def _rows(source: TagSource) -> list[tuple[TagField, str]]:
