@@ -55,6 +55,20 @@ def test_create_only_put_never_replaces(target):
     assert target.list() == ["publish.lock"]  # no temporary left beside it
 
 
+def test_s3_delete_returns_the_keys_the_service_refused(s3, fault_proxy):
+    target = s3_target(s3)
+    put(target, "a.json", b"{}")
+    refused = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult><Error><Key>show/a.json</Key>'
+        b"<Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>"
+    )
+    fault_proxy.broken = lambda method, path: method == "POST" and "?delete" in path
+    fault_proxy.broken_reply = (200, refused)
+    assert target.delete(["a.json", "b.json"]) == ["a.json"]
+    fault_proxy.broken = None
+    assert target.delete(["a.json"]) == [] and target.get("a.json") is None
+
+
 def test_restyle_stores_new_headers_in_place(s3):
     target = s3_target(s3)
     put(target, "feed.xml", b"<rss/>")
