@@ -56,7 +56,7 @@ def publish_show(
     now = now or dt.datetime.now(dt.UTC)
     ready = catalog.ready(now)
     target = open_show_target(show)
-    # A dry run takes no lock: it must not write anything, build/ included.
+    # A dry run takes no lock: it is to write nothing anywhere, build/ included (issue 13).
     held = contextlib.nullcontext() if dry_run else WorkspaceLock(show.build_dir, now, wait=wait)
     with held:
         # fail fast (bucket, credentials, endpoint) before a long build
