@@ -120,7 +120,11 @@ def test_a_removed_episode_takes_its_pages_and_a_new_cover_its_pictures(sample):
     plan = sample.publish(allow_removal=True)
     gone = {"episodes/00-fragman/index.html", "episodes/00-fragman/embed.html"}
     old_pictures = {k for k in first.manifest.site if k.startswith("images/") and "show" in k}
-    assert old_pictures and gone | old_pictures <= set(plan.deletes)
+    # Out of the site, but kept for the grace period like media (cached feeds and pages) …
+    assert old_pictures and gone | old_pictures <= set(plan.manifest.retired)
+    assert all((sample.public / key).is_file() for key in gone | old_pictures)
+    pruned = sample.publish(prune_now=True)  # … until it is over
+    assert gone | old_pictures <= set(pruned.deletes)
     for key in gone | old_pictures:
         assert not (sample.public / key).exists(), key
     new_pictures = {k for k in plan.manifest.site if k.startswith("images/") and "show" in k}
@@ -140,6 +144,8 @@ def test_without_the_site_no_page_and_switching_it_off_takes_it_down(sample):
     on = sample.publish()
     assert (sample.public / "index.html").is_file()
     down = sample.publish(off)
+    assert set(down.manifest.retired) >= set(on.manifest.site)
+    down = sample.publish(off, prune_now=True)
     assert set(down.deletes) == set(on.manifest.site)
     assert not (sample.public / "index.html").exists()
     assert not list(sample.public.rglob("*.html"))

@@ -21,15 +21,21 @@ from .check import check_workspace
 from .config import Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
-from .events import Reporter
 from .lint import lint_enclosure_hosts
 from .localfeed import write_feed
-from .publish import publish_show, refuse_problems
+from .publish import WorkspaceLock, open_show_target, publish_show, refuse_problems, unlock
 from .report import find_report, read_reports
 from .serve import make_server, preview_dir
 from .status import publish_states, status_rows
 from .tags import read_tags
-from .ui import REPORT_HEADER, BuildProgress, format_table, report_rows, tag_report
+from .ui import (
+    REPORT_HEADER,
+    BuildProgress,
+    format_table,
+    publish_reporter,
+    report_rows,
+    tag_report,
+)
 
 
 class Context:
@@ -230,7 +236,8 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
-    with BuildProgress() as progress:
+    now = dt.datetime.now(dt.UTC)
+    with WorkspaceLock(show.build_dir, now), BuildProgress() as progress:
         records = build_episodes(show, episodes, jobs=jobs, force=force, reporter=progress.reporter)
     click.echo(format_table(REPORT_HEADER, report_rows(records)))
     actions = [r.action for r in records]
@@ -325,13 +332,20 @@ def feed(ctx: Context) -> None:
     is_flag=True,
     help="Let live episodes that are gone here (deleted, or now drafts) leave the feed.",
 )
+@click.option(
+    "--prune-now",
+    is_flag=True,
+    help="Delete objects out of the feed now instead of after [publish] keep_old.",
+)
+@click.option("--wait", is_flag=True, help="Wait for another run in this workspace to finish.")
 @pass_context
 @user_errors
-def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
-    """check → build → upload new media and sidecars → feed.xml last → manifest.json.
+def publish(ctx: Context, dry_run: bool, allow_removal: bool, prune_now: bool, wait: bool) -> None:
+    """check → build → upload new media and sidecars → feed.xml → delete → manifest.json.
 
-    Nothing changed: nothing is uploaded. A publish that fails leaves the previous feed
-    live; run it again to resume. The target is `[publish] target` in podcast.toml.
+    Nothing changed: nothing is written to the target. A publish that fails leaves the previous
+    feed live; run it again to resume. Objects that leave the feed stay [publish] keep_old
+    (default 7 days) for directories' cached feeds. The target is `[publish] target`.
 
     \b
     Examples:
@@ -344,7 +358,7 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
     assert show is not None  # a show that could not be read is a problem, refused above
     with BuildProgress() as progress, contextlib.ExitStack() as stack:
         reporter = publish_reporter(progress.reporter, stack)
-        options = dict(dry_run=dry_run, allow_removal=allow_removal)
+        options = dict(dry_run=dry_run, allow_removal=allow_removal, prune_now=prune_now, wait=wait)
         plan = publish_show(show, checked.catalog, **options, reporter=reporter)
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
@@ -358,32 +372,18 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
         click.echo(f"published: {show.publish.feed_url}")
 
 
-def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
-    """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object.
+@cli.command(name="unlock")
+@pass_context
+@user_errors
+def unlock_command(ctx: Context) -> None:
+    """Clear the locks a killed publish left: in build/ and publish.lock on the target.
 
-    MERGE: the upload half moves to ui.py beside BuildProgress.
+    Refuses while the run holding them is alive on this machine.
     """
-    bars: list[Any] = []
-    upload_events = ("uploaded", "deleted")
-
-    def on_start(stage: str, total: int) -> None:
-        if stage != "upload":
-            build.on_start(stage, total)
-        elif sys.stderr.isatty():
-            bar = click.progressbar(length=total, label="upload", file=sys.stderr)
-            bars.append(stack.enter_context(bar))
-
-    def on_bytes(n: int) -> None:
-        if bars:
-            bars[-1].update(n)
-
-    def on_event(name: str, what: str) -> None:
-        if what not in upload_events:
-            build.on_event(name, what)
-        elif not bars:
-            click.echo(f"{what} {name}", err=True)
-
-    return Reporter(build.on_progress, on_bytes, on_event, on_start)
+    show = ctx.show
+    cleared = unlock(show.build_dir, open_show_target(show))
+    for line in cleared or ["no lock to clear"]:
+        click.echo(line)
 
 
 @cli.command()

@@ -6,6 +6,7 @@ re-exported here.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import fields
@@ -300,6 +301,7 @@ def _read_publish(r: Reader) -> PublishSettings:
         max_attempts=r.get("max_attempts", int, d.max_attempts),
         retry_mode=retry_mode,
         concurrency=r.get("concurrency", int, d.concurrency),
+        keep_old=_read_keep_old(r, d.keep_old),
     )
 
 
@@ -325,3 +327,26 @@ def _read_site(r: Reader) -> SiteSettings:
         links=tuple((name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)),
         accent=accent.lower(),
     )
+
+
+KEEP_OLD_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+KEEP_OLD_HINT = 'write a number of days (7) or e.g. "7 days", "36 hours"; 0 deletes at once'
+
+
+def _read_keep_old(r: Reader, default: dt.timedelta) -> dt.timedelta:
+    """``keep_old``: days as a number, or "<n> minutes|hours|days|weeks"."""
+    value = r.table.get("keep_old")
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 36500:
+        return dt.timedelta(days=value)
+    number, _, unit = str(value).strip().partition(" ")
+    seconds = KEEP_OLD_UNITS.get(unit.strip().lower().removesuffix("s"))
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if isinstance(value, str) and 0 <= amount < 36500 and (seconds or not unit.strip()):
+        return dt.timedelta(seconds=amount * (seconds or 86400))
+    r.bad("keep_old", f"not a length of time: {value!r}", KEEP_OLD_HINT)
+    return default

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -136,6 +137,8 @@ class PublishSettings:
     max_attempts: int = 8
     retry_mode: str = "standard"  # botocore: standard | adaptive (also throttles the client)
     concurrency: int = 4
+    # How long an object stays on the target after it left the feed (cached feeds still name it).
+    keep_old: dt.timedelta = dt.timedelta(days=7)
 
     @property
     def feed_url(self) -> str:

@@ -27,7 +27,7 @@ from ..audio.master import MASTER_VERSION, master
 from ..audio.program import assemble, choose_clip
 from ..chapters import chapters_json
 from ..config import Show
-from ..episodes import Catalog, Episode, episode_guid
+from ..episodes import Catalog, Episode
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
@@ -172,8 +172,7 @@ def build_episode(
 def _tag_values(show: Show, episode: Episode, cached: CachedMaster) -> dict[str, Any]:
     """What ``write_tags`` and ``tag_key`` take besides the show and the episode."""
     output = cached.result.output
-    return dict(guid=episode_guid(show, episode), duration_s=output.duration_s,
-                offset_s=cached.offset_s, loudness=output.to_dict())  # fmt: skip
+    return dict(duration_s=output.duration_s, offset_s=cached.offset_s, loudness=output.to_dict())
 
 
 def _chapters(episode: Episode, cached: CachedMaster) -> dict[str, Any] | None:

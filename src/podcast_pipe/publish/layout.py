@@ -8,10 +8,12 @@ New kinds of objects (feed archive pages, other renditions) are new rows.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from .. import mediatypes
+from ..files import sha256_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # feed.xml, manifest.json, chapters and transcripts change in place: apps must re-check soon.
@@ -102,3 +104,14 @@ def cache_control(key: str) -> str:
 def headers(key: str) -> dict[str, str]:
     """The headers to store ``key`` with: the keyword arguments of ``Target.put``."""
     return {"content_type": content_type(key), "cache_control": cache_control(key)}
+
+
+def stored_with(acl: str | None) -> dict[str, str]:
+    """The header settings objects are stored with, as the manifest records them.
+
+    The ACL and a fingerprint of this table's headers: when either differs from what the live
+    manifest recorded, publish applies the new headers to the objects already there.
+    """
+    table = [(r.kind, r.pattern, r.content_type, r.immutable) for r in ROWS]
+    data = json.dumps([table, sorted(mediatypes.BY_SUFFIX.items()), IMMUTABLE, SHORT]).encode()
+    return {"acl": acl or "", "headers": sha256_bytes(data)[:8]}
