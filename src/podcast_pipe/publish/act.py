@@ -96,6 +96,16 @@ def _delete(plan: Plan, target: Target, reporter: Reporter) -> None:
 def save_local(feed_path: Path, plan: Plan) -> None:
     """Keep the published feed and manifest in feed/ (for `feed`, `status` and backups)."""
     write_local(feed_path.with_name(LOCAL_NAME), plan.manifest)
+    save_feed(feed_path, plan)
+
+
+def save_feed(feed_path: Path, plan: Plan) -> None:
+    """Write feed.xml and its archive pages beside it; remove archive pages the feed lost."""
+    for old in feed_path.parent.glob("feed-*.xml"):
+        if layout.row_for(old.name) is layout.FEED_PAGE and old.name not in plan.archive:
+            old.unlink()
+    for name, data in plan.archive.items():
+        write_if_changed(feed_path.with_name(name), data)
     write_if_changed(feed_path, plan.feed)
 
 
