@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -138,7 +139,20 @@ def _disk_file(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-DISK = Sources(image=_disk_image, file=_disk_file)
+def _disk_podcast_images(cover: Path, purposes: tuple[str, ...]) -> list[GeneratedImage]:
+    stat = cover.stat()
+    return _drawn(cover, stat.st_mtime_ns, stat.st_size, purposes)
+
+
+@functools.lru_cache(maxsize=2)
+def _drawn(
+    cover: Path, mtime_ns: int, size: int, purposes: tuple[str, ...]
+) -> list[GeneratedImage]:
+    """Drawn once per cover file version: publish plans twice (before and under the lock)."""
+    return generate_images(cover, purposes)
+
+
+DISK = Sources(image=_disk_image, file=_disk_file, podcast_images=_disk_podcast_images)
 
 
 # How an episode finds its live entry, strongest first. A renamed episode keeps its GUID:
