@@ -20,7 +20,7 @@ from ..artwork import publishable_image
 from ..config import Show
 from ..episodes import Episode, episode_guid
 from ..feed import feed_pages
-from ..files import sha256_bytes
+from ..files import sha256_bytes, sha256_file
 from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff, parse_time
 from ..paging import FEED_NAME
 from ..podcast_images import GeneratedImage, generate_images
@@ -140,15 +140,12 @@ def _disk_file(path: Path) -> bytes | None:
 
 
 def _disk_podcast_images(cover: Path, purposes: tuple[str, ...]) -> list[GeneratedImage]:
-    stat = cover.stat()
-    return _drawn(cover, stat.st_mtime_ns, stat.st_size, purposes)
+    return _drawn(cover, sha256_file(cover), purposes)
 
 
 @functools.lru_cache(maxsize=2)
-def _drawn(
-    cover: Path, mtime_ns: int, size: int, purposes: tuple[str, ...]
-) -> list[GeneratedImage]:
-    """Drawn once per cover file version: publish plans twice (before and under the lock)."""
+def _drawn(cover: Path, digest: str, purposes: tuple[str, ...]) -> list[GeneratedImage]:
+    """Drawn once per cover content (``digest``): publish plans twice (before and under the lock)."""
     return generate_images(cover, purposes)
 
 
