@@ -183,9 +183,10 @@ def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
             bars[-1].update(n)
 
     def on_event(name: str, what: str) -> None:
-        if what == "notified" or what.startswith("warning: "):  # [publish] notify, after the bar
-            colour = None if what == "notified" else "yellow"
-            click.secho(f"{what} {name}", fg=colour, err=True)
+        if what == "notified":  # [publish] notify, once the bar is done
+            click.echo(f"notified {name}", err=True)
+        elif what.startswith("warning: "):  # a service that was not told
+            click.secho(f"{what} ({name})", fg="yellow", err=True)
         elif what not in upload_events:
             build.on_event(name, what)
         elif not bars:
