@@ -206,3 +206,30 @@ def test_podcast_images_are_uploaded_under_hashed_keys_named_by_the_feed(workspa
     assert new_keys <= workspace.uploaded()
     assert old_keys <= set(plan.manifest.retired)
     assert set(read_local(workspace.show.feed_dir / "manifest.json").feed_objects) == new_keys
+
+
+def test_the_planner_takes_podcast_images_from_its_sources(workspace):
+    from podcast_pipe.manifest import Manifest
+    from podcast_pipe.podcast_images import GeneratedImage, PodcastImage
+    from podcast_pipe.publish.plan import Sources, plan_release
+
+    drawn: list[tuple[str, ...]] = []
+
+    def podcast_images(cover: Path, purposes: tuple[str, ...]) -> list[GeneratedImage]:
+        drawn.append(purposes)
+        return [
+            GeneratedImage(
+                PodcastImage("images/cover-social-0123abcd.jpg", "social", 1200, 630), b"x"
+            )
+        ]
+
+    sources = Sources(
+        image=lambda p: (b"cover", "jpg"), file=lambda p: None, podcast_images=podcast_images
+    )
+    show = dataclasses.replace(workspace.show, images=("social",))
+    plan = plan_release(show, [], Manifest(), NOW, sources)
+    assert drawn == [("social",)]
+    assert "images/cover-social-0123abcd.jpg" in {u.key for u in plan.uploads}
+    assert b"https://podcast.example.org/images/cover-social-0123abcd.jpg" in plan.feed
+    without = plan_release(workspace.show, [], Manifest(), NOW, sources)  # no [show] images
+    assert drawn == [("social",)] and without.manifest.feed_objects == {}
