@@ -222,3 +222,34 @@ def test_site_problems_name_the_field(tmp_path: Path) -> None:
     assert any("site.links.aple" in e and "apple" in e for e in found)
     assert any("site.links.spotify" in e and "http" in e for e in found)
     assert any("did you mean `site`" in e for e in errors(tmp_path, MINIMAL + "[stie]\n"))
+
+
+def test_notify_names_services_with_their_default_or_given_url(tmp_path: Path) -> None:
+    from podcast_pipe.show import Notify
+
+    text = MINIMAL + (
+        '[publish]\nnotify = ["websub:https://hub.example.org/", "podcastindex", '
+        '"podping:http://127.0.0.1:9/", "podcastindex"]\n'
+    )
+    show = load_show(write(tmp_path, text))
+    assert show.publish.notify == (
+        Notify("websub", "https://hub.example.org/"),
+        Notify("podcastindex", "https://api.podcastindex.org/api/1.0/hub/pubnotify"),
+        Notify("podping", "http://127.0.0.1:9/"),
+    )
+    assert show.publish.hubs == ("https://hub.example.org/",)
+    assert load_show(write(tmp_path, MINIMAL)).publish.notify == ()
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('["podcastindx"]', "publish.notify: unknown service 'podcastindx' — did you mean `podcastindex`?"),
+        ('["websub"]', "publish.notify: websub: needs the hub's URL"),
+        ('["podping:ftp://x"]', "publish.notify: podping: not an http(s) URL: 'ftp://x'"),
+        ('"podping"', "publish.notify: must be a list of services"),
+    ],
+)  # fmt: skip
+def test_notify_problems_name_the_fix(tmp_path: Path, value: str, problem: str) -> None:
+    found = errors(tmp_path, MINIMAL + f"[publish]\nnotify = {value}\n")
+    assert len(found) == 1 and problem in found[0], found

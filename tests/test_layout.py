@@ -40,6 +40,9 @@ def test_content_types_and_cache_policy():
         (layout.SITEMAP, {}, "sitemap.xml"),
         (layout.SITE_PICTURE, {"picture": "card", "name": "izmir-ve-baku", "hash8": "ab" * 32, "ext": ".jpg"}, "images/card-izmir-ve-baku-abababab.jpg"),
         (layout.LOCK, {}, "publish.lock"),
+        (layout.FEED_PAGE, {"n": "2"}, "feed-2.xml"),
+        (layout.FEED_PAGE, {"n": "13"}, "feed-13.xml"),
+        (layout.PODCAST_IMAGE, {"purpose": "banner", "hash8": "cd" * 32, "ext": ".jpg"}, "images/cover-banner-cdcdcdcd.jpg"),
     ],
 )  # fmt: skip
 def test_every_key_a_row_makes_is_read_back_as_that_row(row, fields, key):
@@ -64,7 +67,7 @@ def test_the_website_is_served_as_browsers_need_it():
 
 def test_only_content_hashed_keys_are_immutable():
     immutable = [row.kind for row in layout.ROWS if row.immutable]
-    assert immutable == ["media", "site picture", "image"]
+    assert immutable == ["media", "site picture", "podcast image", "image"]
     # a hand-made name under episodes/ has no hash: it may change, so it is not cached forever
     assert layout.row_for("episodes/notes.html") is None
     assert not layout.is_immutable("episodes/izmir-notahash.mp3")
@@ -83,3 +86,21 @@ def test_a_new_row_extends_the_layout(monkeypatch):
         "content_type": "text/html; charset=utf-8",
         "cache_control": layout.SHORT,
     }
+
+
+def test_archive_pages_are_rss_that_changes_in_place_and_feed_1_is_no_page():
+    assert layout.headers("feed-2.xml") == {
+        "content_type": "application/rss+xml",
+        "cache_control": layout.SHORT,
+    }
+    for key in ("feed-1.xml", "feed-0.xml", "feed-02.xml", "feed-x.xml"):
+        assert layout.row_for(key) is None
+
+
+def test_podcast_images_from_the_generator_are_immutable_rows(make_image):
+    from podcast_pipe.podcast_images import generate_images
+
+    cover = make_image("cover.jpg", (1500, 1500))
+    for generated in generate_images(cover, ("artwork", "social", "banner")):
+        assert layout.row_for(generated.image.key) is layout.PODCAST_IMAGE
+        assert layout.is_immutable(generated.image.key)

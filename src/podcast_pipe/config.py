@@ -20,10 +20,12 @@ from .settings20 import read_feed, read_show_values
 from .show import (
     CONFIG_NAME,
     MEDIUMS,
+    NOTIFY_SERVICES,
     PODCAST_GUID_NAMESPACE,
     SITE_LINKS,
     AudioSettings,
     Funding,
+    Notify,
     Owner,
     PublishSettings,
     Show,
@@ -302,7 +304,34 @@ def _read_publish(r: Reader) -> PublishSettings:
         retry_mode=retry_mode,
         concurrency=r.get("concurrency", int, d.concurrency),
         keep_old=_read_keep_old(r, d.keep_old),
+        notify=_read_notify(r),
     )
+
+
+NOTIFY_HINT = (
+    'e.g. notify = ["websub:https://pubsubhubbub.appspot.com/", "podcastindex", "podping"]'
+)
+
+
+def _read_notify(r: Reader) -> tuple[Notify, ...]:
+    """``notify``: a list of "service" or "service:URL" (a URL replaces the service's own)."""
+    value = r.table.get("notify", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad("notify", "must be a list of services", NOTIFY_HINT)
+        return ()
+    found: dict[str, Notify] = {}
+    for entry in value:
+        name, _, url = (part.strip() for part in entry.partition(":"))
+        if name not in NOTIFY_SERVICES:
+            r.bad("notify", f"unknown service {name!r}", did_you_mean(name, NOTIFY_SERVICES))
+            continue
+        url = url or NOTIFY_SERVICES[name] or ""
+        if not url.startswith(("https://", "http://")):
+            what = f"not an http(s) URL: {url!r}" if url else "needs the hub's URL"
+            r.bad("notify", f"{name}: {what}", f'write "{name}:https://…"')
+            continue
+        found.setdefault(f"{name} {url}", Notify(name, url))
+    return tuple(found.values())
 
 
 def _read_site(r: Reader) -> SiteSettings:

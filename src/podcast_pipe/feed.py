@@ -125,10 +125,14 @@ def _document(
             type=mediatypes.MP3,
             season=episode.season,
         )
-    if page.links or page.archive:
+    # The hub is told of changes to feed.xml: archive pages do not name it.
+    hubs = () if page.archive else show.publish.hubs
+    if page.links or page.archive or hubs:
         fg.register_extension("paging", PagingExtension, atom=False)
         for rel, name in page.links.items():
             fg.paging.page_link(rel, public_url(show, name))
+        for hub in hubs:
+            fg.paging.hub_link(hub)
         fg.paging.page_archive(page.archive)
     ordered = order_items(show, page.items)
     for episode, live in ordered:

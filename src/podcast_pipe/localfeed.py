@@ -1,4 +1,4 @@
-"""`feed`: feed/feed.xml regenerated here, without asking the target.
+"""`feed`: feed/feed.xml (and its archive pages) regenerated here, without asking the target.
 
 The plan is made against feed/manifest.json (publish's copy of what is live) and the build
 records: published episodes keep their GUIDs and URLs, built ones get the URLs they will have.
@@ -12,8 +12,8 @@ from pathlib import Path
 from .build import read_record
 from .config import Show
 from .episodes import Episode
-from .files import write_if_changed
 from .manifest import LOCAL_NAME, read_local
+from .publish.act import save_feed
 from .publish.plan import Plan, plan_release
 
 
@@ -24,6 +24,7 @@ def local_plan(show: Show, episodes: list[Episode], now: dt.datetime) -> Plan:
 
 
 def write_feed(show: Show, episodes: list[Episode], now: dt.datetime) -> Path:
-    """Regenerate feed/feed.xml from metadata, build records and the local manifest copy."""
-    write_if_changed(show.feed_path, local_plan(show, episodes, now).feed)
+    """Regenerate feed/feed.xml (and feed-2.xml … with ``[feed] page_size``) from metadata,
+    build records and the local manifest copy."""
+    save_feed(show.feed_path, local_plan(show, episodes, now))
     return show.feed_path

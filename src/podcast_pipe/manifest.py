@@ -69,14 +69,17 @@ class Manifest:
     feed_sha256: str | None = None
     # The website's objects, key → sha256: pages change in place, their hashes tell a change.
     site: dict[str, str] = field(default_factory=dict)
+    # What else the feed names, key → sha256: archive pages (feed-2.xml …, changed in place)
+    # and the podcast:image variants of the cover (content-hashed keys).
+    feed_objects: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
     retired: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # {} = not recorded
 
     @property
     def keys(self) -> set[str]:
-        """Every media, sidecar and website object the manifest names as live."""
-        keys = {k for e in self.episodes for k in e.keys} | set(self.site)
+        """Every media, sidecar, feed and website object the manifest names as live."""
+        keys = {k for e in self.episodes for k in e.keys} | set(self.site) | set(self.feed_objects)
         return keys | {self.cover_key} if self.cover_key else keys
 
     @property
@@ -123,6 +126,7 @@ def dump_manifest(manifest: Manifest) -> bytes:
         "cover_key": manifest.cover_key,
         "feed_sha256": manifest.feed_sha256,
         "site": manifest.site,
+        "feed_objects": manifest.feed_objects,
         "episodes": [dataclasses.asdict(e) for e in manifest.episodes],
         "retired": manifest.retired,
         "headers": manifest.headers,
@@ -149,21 +153,24 @@ def parse_manifest(data: bytes, source: str) -> Manifest:
         )
     # Keys a newer release may add are kept, so writing the manifest back does not drop them.
     known = {
-        "version", "generator", "cover_key", "feed_sha256", "site", "episodes", "retired",
-        "headers",
+        "version", "generator", "cover_key", "feed_sha256", "site", "feed_objects", "episodes",
+        "retired", "headers",
     }  # fmt: skip
     extra = {k: v for k, v in raw.items() if k not in known}
-    site = raw.get("site") or {}
+    site, feed_objects = raw.get("site") or {}, raw.get("feed_objects") or {}
     retired, headers = raw.get("retired") or {}, raw.get("headers") or {}
-    if not all(isinstance(value, dict) for value in (site, retired, headers)):
+    if not all(isinstance(value, dict) for value in (site, feed_objects, retired, headers)):
         raise PublishError(
-            "damaged manifest: site/retired/headers are not objects", path=source, hint=hint
+            "damaged manifest: site/feed_objects/retired/headers are not objects",
+            path=source,
+            hint=hint,
         )
     return Manifest(
         episodes,
         raw.get("cover_key"),
         raw.get("feed_sha256"),
         site=site,
+        feed_objects=feed_objects,
         extra=extra,
         retired={str(k): str(v) for k, v in retired.items()},
         headers={str(k): str(v) for k, v in headers.items()},

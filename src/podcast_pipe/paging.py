@@ -67,10 +67,12 @@ def pages(items_oldest_first: Sequence[T], page_size: int) -> list[Page]:
 
 
 class PagingExtension(BaseExtension):
-    """Channel tags of a paged feed: ``atom:link`` per relation and ``fh:archive``."""
+    """Channel tags feedgen's RSS lacks: ``atom:link`` per page relation and WebSub hub, and
+    ``fh:archive``."""
 
     def __init__(self) -> None:
         self.__links: dict[str, str] = {}
+        self.__hubs: list[str] = []
         self.__archive = False
 
     def extend_ns(self) -> dict[str, str]:
@@ -78,7 +80,7 @@ class PagingExtension(BaseExtension):
 
     def extend_rss(self, rss_feed: Any) -> Any:
         channel = rss_feed[0]
-        for rel, href in self.__links.items():
+        for rel, href in [*self.__links.items(), *(("hub", hub) for hub in self.__hubs)]:
             etree.SubElement(channel, f"{{{ATOM_NS}}}link", rel=rel, href=href)
         if self.__archive:
             etree.SubElement(channel, f"{{{FH_NS}}}archive")
@@ -89,6 +91,12 @@ class PagingExtension(BaseExtension):
         if rel is not None:
             self.__links[rel] = href
         return self.__links
+
+    def hub_link(self, href: str | None = None) -> list[str]:
+        """Advertise a WebSub hub (``rel="hub"``): subscribers learn of changes from it."""
+        if href is not None:
+            self.__hubs.append(href)
+        return self.__hubs
 
     def page_archive(self, archive: bool | None = None) -> bool:
         """Mark this document as an archive page (RFC 5005 section 4: ``fh:archive``)."""

@@ -123,6 +123,23 @@ class AudioSettings:
         return 64 if channels == 1 else 128
 
 
+# The services `[publish] notify` can tell that the feed changed → their default endpoint
+# (a WebSub hub has none: the show names its hub).
+NOTIFY_SERVICES: dict[str, str | None] = {
+    "websub": None,
+    "podcastindex": "https://api.podcastindex.org/api/1.0/hub/pubnotify",
+    "podping": "https://podping.cloud/",
+}
+
+
+@dataclass(frozen=True)
+class Notify:
+    """A service told when the feed changed (``[publish] notify``) and the URL it is sent to."""
+
+    service: str  # a key of NOTIFY_SERVICES
+    url: str
+
+
 @dataclass(frozen=True)
 class PublishSettings:
     """Where and how the show is published, from ``[publish]``. Never holds secrets."""
@@ -139,10 +156,16 @@ class PublishSettings:
     concurrency: int = 4
     # How long an object stays on the target after it left the feed (cached feeds still name it).
     keep_old: dt.timedelta = dt.timedelta(days=7)
+    notify: tuple[Notify, ...] = ()  # told after a changed feed went live; none by default
 
     @property
     def feed_url(self) -> str:
         return self.base_url + "feed.xml"
+
+    @property
+    def hubs(self) -> tuple[str, ...]:
+        """The WebSub hubs the feed advertises (``<atom:link rel="hub">``)."""
+        return tuple(n.url for n in self.notify if n.service == "websub")
 
 
 # The [site] links a show page can offer, in the order they are shown.

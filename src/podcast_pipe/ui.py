@@ -167,7 +167,7 @@ def _one_line(text: str, limit: int = 76) -> str:
 
 def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
     """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object
-    (uploaded, updated in place, deleted). ``stack`` closes the bar."""
+    (uploaded, updated in place, deleted); services notified or not. ``stack`` closes the bar."""
     bars: list[Any] = []
     upload_events = ("uploaded", "updated", "deleted")
 
@@ -183,7 +183,11 @@ def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
             bars[-1].update(n)
 
     def on_event(name: str, what: str) -> None:
-        if what not in upload_events:
+        if what == "notified":  # [publish] notify, once the bar is done
+            click.echo(f"notified {name}", err=True)
+        elif what.startswith("warning: "):  # a service that was not told
+            click.secho(f"{what} ({name})", fg="yellow", err=True)
+        elif what not in upload_events:
             build.on_event(name, what)
         elif not bars:
             click.echo(f"{what} {name}", err=True)

@@ -99,7 +99,9 @@ def release(
         with PublishLock(target, now) as notes:
             plan = plan_now()
             plan.notes += notes
-            execute(plan, target, concurrency=show.publish.concurrency, reporter=reporter)
+            settings = show.publish
+            execute(plan, target, concurrency=settings.concurrency, reporter=reporter,
+                    notify=settings.notify, feed_url=settings.feed_url)  # fmt: skip
     save_local(show.feed_path, plan)
     return plan
 

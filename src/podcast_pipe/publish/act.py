@@ -3,13 +3,15 @@
 The order is the never-broken-feed promise (SPEC): every object the new feed names is uploaded
 and verified (HEAD) before the feed; objects out of the feed are deleted only once the new feed
 is live (and ``keep_old`` has passed); the manifest last, recording what was done. A failure
-anywhere leaves the previous feed live.
+anywhere leaves the previous feed live. Once a changed feed is live and recorded, the services
+in ``[publish] notify`` are told (notify.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from ..errors import PublishError, StorageError
 from ..events import QUIET, Reporter
 from ..files import write_if_changed
 from ..manifest import LOCAL_NAME, Manifest, dump_manifest, parse_manifest, write_local
+from ..show import Notify
 from ..storage import Target
 from . import layout
+from .notify import notify_all
 from .plan import Plan, Upload
 
 
@@ -47,12 +51,19 @@ def remote_manifest(target: Target, local_copy: Path) -> Manifest:
 
 
 def execute(
-    plan: Plan, target: Target, *, concurrency: int = 4, reporter: Reporter = QUIET
+    plan: Plan,
+    target: Target,
+    *,
+    concurrency: int = 4,
+    reporter: Reporter = QUIET,
+    notify: Sequence[Notify] = (),
+    feed_url: str = "",
 ) -> None:
     """Upload and verify, apply headers, then the feed, then delete, then the manifest.
 
     The manifest goes last so that it records what really happened: a retired object that could
     not be deleted stays in it (``plan.manifest`` is updated), and the next publish retries.
+    Then, only if feed.xml changed, the ``notify`` services are told about ``feed_url``.
     """
     if plan.uploads:
         reporter.on_start("upload", sum(u.bytes for u in plan.uploads))
@@ -68,6 +79,8 @@ def execute(
     if plan.manifest != plan.previous:
         _put(target, layout.MANIFEST_KEY, dump_manifest(plan.manifest))
         reporter.on_event(layout.MANIFEST_KEY, "uploaded")
+    if plan.feed_changed:
+        notify_all(notify, feed_url, reporter=reporter)
 
 
 def _delete(plan: Plan, target: Target, reporter: Reporter) -> None:
@@ -96,6 +109,16 @@ def _delete(plan: Plan, target: Target, reporter: Reporter) -> None:
 def save_local(feed_path: Path, plan: Plan) -> None:
     """Keep the published feed and manifest in feed/ (for `feed`, `status` and backups)."""
     write_local(feed_path.with_name(LOCAL_NAME), plan.manifest)
+    save_feed(feed_path, plan)
+
+
+def save_feed(feed_path: Path, plan: Plan) -> None:
+    """Write feed.xml and its archive pages beside it; remove archive pages the feed lost."""
+    for old in feed_path.parent.glob("feed-*.xml"):
+        if layout.row_for(old.name) is layout.FEED_PAGE and old.name not in plan.archive:
+            old.unlink()
+    for name, data in plan.archive.items():
+        write_if_changed(feed_path.with_name(name), data)
     write_if_changed(feed_path, plan.feed)
 
 

@@ -3,7 +3,7 @@
 One row per kind of object. A key is made from a row's pattern and read back by matching it,
 so ``publish`` (what to upload, how to send it) and ``serve`` (how to answer for it) agree.
 Content-hashed keys are immutable (cached for a year); the rest change in place (5 minutes).
-New kinds of objects (feed archive pages, other renditions) are new rows.
+New kinds of objects (other renditions) are new rows.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=300"
 
 # What a pattern's fields may hold: slugs and names never contain "/", hashes are 8 hex digits.
-FIELDS = {"hash8": "[0-9a-f]{8}", "ext": r"\.[a-z0-9]+", "picture": "(?:card|thumb)"}
+FIELDS = {
+    "hash8": "[0-9a-f]{8}",
+    "ext": r"\.[a-z0-9]+",
+    "picture": "(?:card|thumb)",
+    "purpose": "(?:artwork|social|banner)",
+    "n": "(?:[2-9]|[1-9][0-9]+)",
+}
 ANY_NAME = "[^/]+"
 
 
@@ -54,10 +60,14 @@ class Row:
 
 MEDIA = Row("media", "episodes/{slug}-{hash8}{ext}", immutable=True)
 IMAGE = Row("image", "images/{name}-{hash8}{ext}", immutable=True)
+# podcast:image variants drawn from the cover (podcast_images.py writes keys of this shape).
+PODCAST_IMAGE = Row("podcast image", "images/cover-{purpose}-{hash8}{ext}", immutable=True)
 # Podcasting 2.0 chapters must be served as application/json+chapters (QUIRKS, Feed).
 CHAPTERS = Row("chapters", "chapters/{slug}.json", content_type=mediatypes.JSON_CHAPTERS)
 TRANSCRIPT = Row("transcript", "transcripts/{slug}{ext}")
 FEED = Row("feed", "feed.xml")
+# RFC 5005 archive pages (paging.py): they change in place until full, then never again.
+FEED_PAGE = Row("feed page", "feed-{n}.xml")
 MANIFEST = Row("manifest", "manifest.json")
 LOCK = Row("lock", "publish.lock")
 # The website (site/): pages change in place; its pictures (share cards, page thumbnails) carry
@@ -69,9 +79,10 @@ SITE_CSS = Row("site stylesheet", "site.css")
 SITE_JS = Row("site script", "site.js")
 SITEMAP = Row("sitemap", "sitemap.xml", content_type=mediatypes.XML)  # not .xml's RSS type
 SITE_PICTURE = Row("site picture", "images/{picture}-{name}-{hash8}{ext}", immutable=True)
-# First match wins: a site picture's key would also match IMAGE.
+# First match wins: a site picture's or podcast image's key would also match IMAGE.
 ROWS = (
-    MEDIA, SITE_PICTURE, IMAGE, CHAPTERS, TRANSCRIPT, FEED, MANIFEST, LOCK,
+    MEDIA, SITE_PICTURE, PODCAST_IMAGE, IMAGE, CHAPTERS, TRANSCRIPT, FEED, FEED_PAGE, MANIFEST,
+    LOCK,
     SITE_PAGE, EPISODE_PAGE, EMBED_PAGE, SITE_CSS, SITE_JS, SITEMAP,
 )  # fmt: skip
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,9 +19,11 @@ from typing import TYPE_CHECKING
 from ..artwork import publishable_image
 from ..config import Show
 from ..episodes import Episode, episode_guid
-from ..feed import render_feed
-from ..files import sha256_bytes
+from ..feed import feed_pages
+from ..files import sha256_bytes, sha256_file
 from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff, parse_time
+from ..paging import FEED_NAME
+from ..podcast_images import GeneratedImage, generate_images
 from ..site import render_site
 from . import layout
 
@@ -54,7 +57,7 @@ class Plan:
     previous: Manifest
     manifest: Manifest  # what will be live afterwards
     items: list[tuple[Episode, LiveEpisode]]  # the feed's episodes
-    feed: bytes
+    feed: bytes  # feed.xml
     uploads: list[Upload]
     deletes: list[str]  # retired objects whose time has come (or all of them: --prune-now)
     # objects already there that get the current headers/ACL (copy in place)
@@ -63,6 +66,8 @@ class Plan:
     retired: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things done or found on the way
     built: list[BuildRecord] = field(default_factory=list)  # episodes mastered or re-tagged now
+    # the RFC 5005 archive pages, every one (uploaded only when changed): name → bytes
+    archive: dict[str, bytes] = field(default_factory=dict)
 
     @property
     def changes(self) -> ManifestDiff:
@@ -117,11 +122,13 @@ class Sources:
     """How planning reads the files it publishes besides the MP3s (which it only names).
 
     ``image(path)``: the publishable bytes and extension ("jpg"/"png"), None if there is no file;
-    ``file(path)``: the bytes, None if there is no file.
+    ``file(path)``: the bytes, None if there is no file; ``podcast_images(cover, purposes)``:
+    the ``podcast:image`` variants drawn from the cover.
     """
 
     image: Callable[[Path], tuple[bytes, str] | None]
     file: Callable[[Path], bytes | None]
+    podcast_images: Callable[[Path, tuple[str, ...]], list[GeneratedImage]] = generate_images
 
 
 def _disk_image(path: Path) -> tuple[bytes, str] | None:
@@ -132,7 +139,17 @@ def _disk_file(path: Path) -> bytes | None:
     return path.read_bytes() if path.is_file() else None
 
 
-DISK = Sources(image=_disk_image, file=_disk_file)
+def _disk_podcast_images(cover: Path, purposes: tuple[str, ...]) -> list[GeneratedImage]:
+    return _drawn(cover, sha256_file(cover), purposes)
+
+
+@functools.lru_cache(maxsize=2)
+def _drawn(cover: Path, digest: str, purposes: tuple[str, ...]) -> list[GeneratedImage]:
+    """Drawn once per cover content (``digest``): publish plans twice (before and under the lock)."""
+    return generate_images(cover, purposes)
+
+
+DISK = Sources(image=_disk_image, file=_disk_file, podcast_images=_disk_podcast_images)
 
 
 # How an episode finds its live entry, strongest first. A renamed episode keeps its GUID:
@@ -201,14 +218,19 @@ def plan_release(
     if cover:
         uploads[cover.key] = cover
     cover_key = cover.key if cover else None
-    feed = render_feed(show, items, cover_key=cover_key)
+    images = sources.podcast_images(show.image, show.images) if cover and show.images else []
+    documents = feed_pages(show, items, cover_key=cover_key, images=[i.image for i in images])
+    feed = documents.pop(FEED_NAME)
+    extras = [_data_upload(key, data) for key, data in documents.items()]
+    extras += [_data_upload(i.image.key, i.data) for i in images]
     site = _site_uploads(show, items, cover_key)
-    uploads.update((u.key, u) for u in site)
+    uploads.update((u.key, u) for u in [*extras, *site])
     live = Manifest(
         episodes=tuple(live for _, live in items),
         cover_key=cover_key,
         feed_sha256=sha256_bytes(feed),
         site={u.key: u.sha256 for u in site},
+        feed_objects={u.key: u.sha256 for u in extras},
     )
     retired = _retired(previous, live.keys, now)
     due = _due(retired, show.publish.keep_old, now, prune_now)
@@ -219,7 +241,7 @@ def plan_release(
         retired={k: t for k, t in retired.items() if k not in due},
         headers=headers,
     )
-    live_hashes = _sidecar_hashes(previous) | previous.site
+    live_hashes = _sidecar_hashes(previous) | previous.site | previous.feed_objects
     needed = sorted(
         (
             u
@@ -243,6 +265,7 @@ def plan_release(
         deletes=due,
         restyle=restyle,
         retired=retired,
+        archive=documents,
     )
 
 
@@ -317,7 +340,11 @@ def _site_uploads(
     if not show.site.enabled:
         return []
     objects = render_site(show, items, cover_key=cover_key)
-    return [Upload(key, len(data), sha256_bytes(data), data=data) for key, data in objects.items()]
+    return [_data_upload(key, data) for key, data in objects.items()]
+
+
+def _data_upload(key: str, data: bytes) -> Upload:
+    return Upload(key, len(data), sha256_bytes(data), data=data)
 
 
 def _image_upload(sources: Sources, path: Path, name: str) -> Upload | None:
@@ -332,9 +359,7 @@ def _image_upload(sources: Sources, path: Path, name: str) -> Upload | None:
 
 def _file_upload(sources: Sources, path: Path, key: str) -> Upload | None:
     data = sources.file(path)
-    if data is None:
-        return None
-    return Upload(key, len(data), sha256_bytes(data), data=data)
+    return None if data is None else _data_upload(key, data)
 
 
 def _sidecar_hashes(manifest: Manifest) -> dict[str, str]:
