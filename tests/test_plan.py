@@ -227,3 +227,21 @@ def test_no_cover_and_no_sidecars_when_the_sources_have_none(world):
     bare = plan(world)
     assert bare.manifest.cover_key is None
     assert [u.key for u in bare.uploads] == sorted(e.media_key for e in bare.manifest.episodes)
+
+
+def test_new_headers_for_one_kind_restyle_only_that_kind(world, monkeypatch):
+    first = plan(world, stores_headers=True)
+    chapters = [key for key in first.manifest.keys if key.startswith("chapters/")]
+    assert chapters
+    # A new kind of object in the layout restyles nothing: no object of that kind exists yet.
+    extra = layout.Row("podcast trailer page", "trailers/{slug}.html")
+    monkeypatch.setattr(layout, "ROWS", (*layout.ROWS, extra))
+    assert plan(world, first.manifest, stores_headers=True).up_to_date
+    # New headers for the chapters restyle the chapters, and only them.
+    rows = tuple(
+        dataclasses.replace(row, content_type="application/json") if row.kind == "chapters" else row
+        for row in layout.ROWS
+    )
+    monkeypatch.setattr(layout, "ROWS", rows)
+    second = plan(world, first.manifest, stores_headers=True)
+    assert second.restyle == sorted(chapters) and second.uploads == []

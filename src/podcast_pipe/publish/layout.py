@@ -8,12 +8,12 @@ New kinds of objects (other renditions) are new rows.
 
 from __future__ import annotations
 
-import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 
 from .. import mediatypes
-from ..files import sha256_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # feed.xml, manifest.json, chapters and transcripts change in place: apps must re-check soon.
@@ -117,12 +117,26 @@ def headers(key: str) -> dict[str, str]:
     return {"content_type": content_type(key), "cache_control": cache_control(key)}
 
 
-def stored_with(acl: str | None) -> dict[str, str]:
-    """The header settings objects are stored with, as the manifest records them.
+def stored_with(acl: str | None, keys: Iterable[str]) -> dict[str, str]:
+    """The header settings ``keys`` are stored with, as the manifest records them.
 
-    The ACL and a fingerprint of this table's headers: when either differs from what the live
-    manifest recorded, publish applies the new headers to the objects already there.
+    The ACL, and per kind of object and suffix the headers it gets: when the ACL or one kind's
+    headers differ from what the live manifest recorded, publish applies the new headers to the
+    objects of that kind already there (a new kind of object, by itself, restyles nothing).
     """
-    table = [(r.kind, r.pattern, r.content_type, r.immutable) for r in ROWS]
-    data = json.dumps([table, sorted(mediatypes.BY_SUFFIX.items()), IMMUTABLE, SHORT]).encode()
-    return {"acl": acl or "", "headers": sha256_bytes(data)[:8]}
+    return {"acl": acl or "", **{_group(key): _signature(key) for key in keys}}
+
+
+def needs_restyle(key: str, now: dict[str, str], before: dict[str, str]) -> bool:
+    """Whether ``key``, stored under the settings ``before``, must get the headers of ``now``."""
+    group = _group(key)
+    return now.get("acl") != before.get("acl") or now.get(group) != before.get(group)
+
+
+def _group(key: str) -> str:
+    row = row_for(key)
+    return f"{row.kind if row else 'other'} {PurePosixPath(key).suffix}"
+
+
+def _signature(key: str) -> str:
+    return f"{content_type(key)}; {cache_control(key)}"

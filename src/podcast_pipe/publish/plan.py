@@ -234,7 +234,8 @@ def plan_release(
     )
     retired = _retired(previous, live.keys, now)
     due = _due(retired, show.publish.keep_old, now, prune_now)
-    headers = layout.stored_with(show.publish.acl) if stores_headers else {}
+    stored = live.keys | set(retired) - set(due) | {layout.FEED_KEY}
+    headers = layout.stored_with(show.publish.acl, stored) if stores_headers else {}
     manifest = dataclasses.replace(
         live,
         extra=previous.extra,
@@ -255,7 +256,9 @@ def plan_release(
         sent = {u.key for u in needed} | (
             {layout.FEED_KEY} if live.feed_sha256 != previous.feed_sha256 else set()
         )
-        restyle = sorted((manifest.stored | {layout.FEED_KEY}) - sent)
+        restyle = sorted(
+            key for key in stored - sent if layout.needs_restyle(key, headers, previous.headers)
+        )
     return Plan(
         previous=previous,
         manifest=manifest,
