@@ -253,6 +253,24 @@ def make_image(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+# --- Workspaces: `init`'s template with its placeholders replaced -----------------------------
+
+
+def fill_template(root: Path) -> None:
+    """Replace what `init` and `new` left for the producer to write (check refuses it)."""
+    from podcast_pipe.scaffold import TEMPLATE_NOTES, TEMPLATE_VALUES
+
+    config = root / "podcast.toml"
+    text = config.read_text(encoding="utf-8")
+    for field, value in TEMPLATE_VALUES.items():
+        own = "owner@example.net" if "email" in field else f"Our own {field.rpartition('.')[2]}"
+        text = text.replace(f'"{value}"', f'"{own}"')
+    config.write_text(text, encoding="utf-8")
+    for meta in [*root.glob("episodes/*.md"), *root.glob("episodes/*/episode.md")]:
+        notes = meta.read_text(encoding="utf-8").replace(TEMPLATE_NOTES, "Our guests and links.")
+        meta.write_text(notes, encoding="utf-8")
+
+
 # --- Model: Show and Episode objects built directly, without files ------------------------------
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import fill_template
 
 from podcast_pipe.cli import cli
 
@@ -23,6 +24,7 @@ def test_chapters_past_the_built_audio_fail_check(
     make_image("show/feed/cover.jpg")
     audio = make_audio("raw/bolum.wav", "sine=f=440", 4.0)
     assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
+    fill_template(show)
     meta = show / "episodes" / "01-bolum.md"
     text = meta.read_text(encoding="utf-8")
     chapters = (

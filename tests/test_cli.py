@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
+from conftest import fill_template
 
 from podcast_pipe.cli import cli
 
@@ -24,7 +25,7 @@ def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Pat
     code, out = run("init", str(show), "--title", "İzmir–Bakü")
     assert code == 0 and "created" in out
     assert 'title = "İzmir–Bakü"' in (show / "podcast.toml").read_text(encoding="utf-8")
-    assert (show / ".gitignore").read_text().startswith("build/")
+    assert "/build/\n" in (show / ".gitignore").read_text()
 
     code, out = run("init", str(show))
     assert code == 1 and "a show already lives here" in out
@@ -46,6 +47,7 @@ def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Pat
     assert code == 1 and "feed/cover.jpg: show.image: file not found" in out
 
     make_image("show/feed/cover.jpg", size=1400)
+    fill_template(show)
     code, out = run("-C", str(show), "check")
     assert code == 0, out
     assert "ok: 2 episode(s), 0 pending." in out
@@ -59,6 +61,7 @@ def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Pat
 def test_new_gives_pending_audio_its_metadata(tmp_path: Path, make_image: Callable) -> None:
     show = tmp_path / "show"
     run("init", str(show))
+    fill_template(show)
     make_image("show/feed/cover.jpg")
     (show / "episodes" / "ham kayıt.flac").write_bytes(b"fLaC")
     code, out = run("-C", str(show), "check")
@@ -77,6 +80,7 @@ def test_new_gives_pending_audio_its_metadata(tmp_path: Path, make_image: Callab
 def test_check_lists_every_problem_and_exits_1(tmp_path: Path, make_image: Callable) -> None:
     show = tmp_path / "show"
     run("init", str(show))
+    fill_template(show)
     make_image("show/feed/cover.jpg")
     (show / "episodes" / "bad.md").write_text("---\ntittle: x\ndate: 2026-01-01\n---\n")
     code, out = run("-C", str(show), "check")
@@ -103,6 +107,7 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path, make_image: Calla
     assert exe, "the package is not installed with its console script (make install)"
     subprocess.run([exe, "init", str(tmp_path / "s")], check=True, capture_output=True)
     make_image("s/feed/cover.jpg")
+    fill_template(tmp_path / "s")
     done = subprocess.run([exe, "-C", str(tmp_path / "s"), "check"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "ok: 0 episode(s)" in done.stdout

@@ -92,19 +92,25 @@ def main() -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--title", default="My Podcast", help="The show's title for podcast.toml.")
+@click.option("--title", default=scaffold.DEFAULT_TITLE, help="The show's title for podcast.toml.")
+@click.option(
+    "--base-url",
+    help="The public URL the show will be served from; its feed URL gives the podcast:guid.",
+)
 @user_errors
-def init(directory: Path, title: str) -> None:
+def init(directory: Path, title: str, base_url: str | None) -> None:
     """Scaffold a show workspace in DIRECTORY (default: here).
 
-    Creates podcast.toml (with comments), episodes/, feed/ and a .gitignore.
-    Refuses to overwrite an existing show.
+    Creates podcast.toml (with comments; language and time zone from this machine, a pinned
+    podcast:guid), episodes/, feed/ and a .gitignore of the generated files.
+    Refuses to overwrite an existing show. `check` refuses the template's placeholders
+    until you replace them.
 
     \b
     Example:
-      podcast-pipe init izmir-baku --title "İzmir–Bakü"
+      podcast-pipe init izmir-baku --title "İzmir–Bakü" --base-url https://cdn.example.org/
     """
-    for path in scaffold.init_workspace(directory, title):
+    for path in scaffold.init_workspace(directory, title, base_url=base_url):
         click.echo(f"created {display_path(path)}")
     click.echo("next: edit podcast.toml, add feed/cover.jpg, then `podcast-pipe new TITLE`")
 
