@@ -262,8 +262,8 @@ def fill_template(root: Path) -> None:
 
     config = root / "podcast.toml"
     text = config.read_text(encoding="utf-8")
-    for field, value in TEMPLATE_VALUES.items():
-        own = "owner@example.net" if "email" in field else f"Our own {field.rpartition('.')[2]}"
+    for name, value in TEMPLATE_VALUES.items():
+        own = "owner@example.net" if "email" in name else f"Our own {name.rpartition('.')[2]}"
         text = text.replace(f'"{value}"', f'"{own}"')
     config.write_text(text, encoding="utf-8")
     for meta in [*root.glob("episodes/*.md"), *root.glob("episodes/*/episode.md")]:

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import fill_template
 
+from conftest import fill_template
 from podcast_pipe.cli import cli
 
 
