@@ -18,7 +18,7 @@ from . import __version__, scaffold
 from .audio.meter import measure_file
 from .build import build_episodes, select_episodes
 from .check import check_workspace
-from .config import Show, find_root, load_show
+from .config import LOCAL_BASE_URL, Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
 from .events import Reporter
@@ -49,8 +49,13 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a PodcastError as one line and exit 1; programming errors stay tracebacks."""
+    """Print a PodcastError as one line and exit 1; Ctrl-C exits 130 (not 1: the input is not
+    at fault) once the library's ``finally`` blocks have removed their temporary files.
+    Programming errors stay tracebacks."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -59,6 +64,9 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except PodcastError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -361,28 +369,33 @@ def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 @pass_context
 @user_errors
 def serve(ctx: Context, host: str, port: int) -> None:
     """Preview the file:// target over HTTP (HEAD, Range requests) for a real podcast app.
 
-    The feed's URLs come from base_url (default http://127.0.0.1:8000/). For a phone on the
-    LAN: set base_url = "http://<this computer's LAN address>:8000/", publish, and run
-    `podcast-pipe serve --host 0.0.0.0`.
+    With the default base_url (none set for a file:// target), the feed's URLs point at
+    the address the app fetched it from, whatever the port; `/` lists the feed and the
+    episodes unless the target has an index.html. For a phone on the LAN, run
+    `podcast-pipe serve --host 0.0.0.0` and subscribe to http://<this computer's LAN
+    address>:8000/feed.xml.
     """
     show = ctx.show
-    server = make_server(preview_dir(show), host, port)
+    local = show.publish.base_url == LOCAL_BASE_URL
+    server = make_server(preview_dir(show), host, port, base_url=LOCAL_BASE_URL if local else None)
     here = f"http://{host}:{server.server_address[1]}/"
     click.echo(f"serving {here}feed.xml (Ctrl-C stops)")
-    if show.publish.base_url != here:
+    if not local and show.publish.base_url != here:
         click.secho(
             f"note: the feed's URLs point at {show.publish.base_url} (base_url in podcast.toml)",
             fg="yellow",
         )
-    try:
+    with server:  # closes the socket, also on Ctrl-C
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

@@ -148,7 +148,7 @@ def lint_enclosure_hosts(feed_path: Path, *, timeout_s: float = 10.0) -> Problem
 RANGE_HINT = "serve media from a host that answers HEAD and Range requests"
 # 401/403: the object exists but is not public, a different fix from a host without ranges.
 FORBIDDEN_HINT = (
-    "make the media public: an ACL (`acl = \"public-read\"` under [publish], if the provider "
+    'make the media public: an ACL (`acl = "public-read"` under [publish], if the provider '
     "uses ACLs), a bucket policy allowing s3:GetObject to everyone, or the CDN's access to "
     "its origin; then try the URL in a browser"
 )
