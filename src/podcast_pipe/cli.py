@@ -26,7 +26,7 @@ from .lint import lint_enclosure_hosts
 from .localfeed import write_feed
 from .publish import publish_show, refuse_problems
 from .serve import make_server, preview_dir
-from .status import publish_states, status_rows
+from .status import publish_states, read_live, retired_rows, status_rows
 from .tags import read_tags
 from .ui import REPORT_HEADER, BuildProgress, format_table, report_rows, tag_report
 
@@ -195,17 +195,26 @@ def check(ctx: Context, online: bool) -> None:
 @pass_context
 @user_errors
 def status(ctx: Context) -> None:
-    """Show each episode's state: pending, draft, scheduled, ready, built, published.
+    """Show each episode's state: pending, draft, scheduled, ready, built, published, problem.
 
+    "published" is read from the configured target's manifest.json (one request for S3).
     "changed since publish": built differently from what is live; the next publish uploads it.
+    Exits 1 if an episode has a problem (`check` explains each).
     """
     show = ctx.show
     now = dt.datetime.now(dt.UTC)
     catalog = load_episodes(show)
-    # built / published / changed since publish, from build records and feed/manifest.json
-    states = publish_states(show, catalog.ready(now))
+    live = read_live(show)
+    states = publish_states(show, catalog.ready(now), live)
     rows = [replace(r, state=states.get(r.slug, r.state)) for r in status_rows(catalog, now)]
+    click.echo(f"target: {display_path(show.publish.target)}")
     click.echo(format_table(["slug", "title", "date", "state"], [astuple(r) for r in rows]))
+    retired = retired_rows(live)
+    if retired:
+        click.echo("\nout of the feed, deleted by a later publish:")
+        click.echo(format_table(["key", "retired"], retired))
+    if catalog.problems.errors:
+        sys.exit(1)
 
 
 @cli.command()
