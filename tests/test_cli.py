@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import fill_template
@@ -114,3 +115,69 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path, make_image: Calla
     assert (
         subprocess.run([exe, "--help"], capture_output=True, text=True).stdout.count("check") >= 1
     )
+
+
+def snapshot(root: Path) -> dict[str, int]:
+    """Every file under root with its mtime: any write shows."""
+    return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
+
+
+def test_dry_run_writes_nothing_anywhere(
+    tmp_path: Path, make_image: Callable, make_audio: Callable
+) -> None:
+    show = tmp_path / "show"
+    run("init", str(show))
+    make_image("show/feed/cover.jpg")
+    audio = make_audio("raw/bir.wav", "sine=f=440", 1.5)
+    run("-C", str(show), "new", "Bir", "--audio", str(audio))
+    fill_template(show)
+    before = snapshot(tmp_path)
+    code, out = run("-C", str(show), "publish", "--dry-run")
+    assert code == 0, out
+    assert "would master 01-bir first" in out and "dry run: nothing was changed" in out
+    assert snapshot(tmp_path) == before  # not even build/
+
+    assert run("-C", str(show), "publish")[0] == 0
+    config = show / "podcast.toml"
+    config.write_text(config.read_text().replace("[audio]", "[audio]\nid3_version = 4"))
+    before = snapshot(tmp_path)
+    code, out = run("-C", str(show), "publish", "--dry-run")
+    assert code == 0 and "would re-tag 01-bir first" in out
+    assert "would master" not in out
+    assert snapshot(tmp_path) == before
+
+
+def test_ctrl_c_exits_130_not_1(
+    tmp_path: Path, make_image: Callable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import podcast_pipe.cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(podcast_pipe.cli, "build_episodes", interrupted)
+    show = tmp_path / "show"
+    run("init", str(show))
+    result = CliRunner().invoke(cli, ["-C", str(show), "build"])
+    assert result.exit_code == 130 and "interrupted" in result.output
+
+
+def test_new_gives_loose_bundle_audio_its_episode_md(tmp_path: Path, make_image: Callable) -> None:
+    show = tmp_path / "show"
+    run("init", str(show))
+    fill_template(show)
+    make_image("show/feed/cover.jpg")
+    bundle = show / "episodes" / "03-sahil"
+    bundle.mkdir()
+    (bundle / "kayıt.flac").write_bytes(b"fLaC")
+    code, out = run("-C", str(show), "check")
+    suggested = out.split("run `podcast-pipe new ")[1].split("`")[0]
+    assert "03-sahil/kayıt.flac" in suggested
+    audio = suggested.split("--audio ")[1].strip('"')
+    code, out = run("-C", str(show), "new", "Sahil", "--audio", str(Path.cwd() / audio))
+    assert code == 0, out
+    assert sorted(p.name for p in bundle.iterdir()) == ["episode.md", "kayıt.flac"]
+    assert sorted(p.name for p in (show / "episodes").iterdir()) == ["03-sahil"]
+    fill_template(show)
+    code, out = run("-C", str(show), "check")
+    assert code == 0 and "0 pending" in out, out

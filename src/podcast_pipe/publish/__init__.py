@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ..build import BuildRecord, build_episodes, read_record
+from ..build import BuildRecord, build_episodes, pending_build, read_record
 from ..config import PublishSettings, Show
 from ..episodes import Catalog, Episode
 from ..errors import Problems, PublishError
@@ -40,17 +40,24 @@ def publish_show(
     now: dt.datetime | None = None,
 ) -> Plan:
     """build → plan → act for a checked show. Returns the plan (done, or only shown with
-    ``dry_run``)."""
+    ``dry_run``, which writes nothing anywhere: it plans from the builds there are and notes
+    what would be built)."""
     now = now or dt.datetime.now(dt.UTC)
     ready = catalog.ready(now)
     target = open_show_target(show)
     # fail fast (bucket, credentials, endpoint) before a long build
     remote_manifest(target, show.feed_dir / LOCAL_NAME)
-    built = build_episodes(show, ready, reporter=reporter)
+    if dry_run:
+        pending = [(ep.slug, action) for ep in ready if (action := pending_build(show, ep))]
+        built = []
+    else:
+        built, pending = build_episodes(show, ready, reporter=reporter), []
     episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
     options = dict(dry_run=dry_run, allow_removal=allow_removal, reporter=reporter)
     plan = release(show, target, episodes, now=now, **options)
     plan.built = [record for record in built if record.action != "up to date"]
+    plan.notes += [f"would {action} {slug} first; the plan shows what is built now"
+                   for slug, action in pending]  # fmt: skip
     return plan
 
 
