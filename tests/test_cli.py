@@ -134,7 +134,8 @@ def test_dry_run_writes_nothing_anywhere(
     before = snapshot(tmp_path)
     code, out = run("-C", str(show), "publish", "--dry-run")
     assert code == 0, out
-    assert "would master 01-bir first" in out and "dry run: nothing was changed" in out
+    assert "feed gains: 01-bir once it is mastered (not built yet" in out
+    assert "dry run: nothing was changed" in out
     assert snapshot(tmp_path) == before  # not even build/
 
     assert run("-C", str(show), "publish")[0] == 0

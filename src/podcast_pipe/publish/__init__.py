@@ -56,9 +56,19 @@ def publish_show(
     options = dict(dry_run=dry_run, allow_removal=allow_removal, reporter=reporter)
     plan = release(show, target, episodes, now=now, **options)
     plan.built = [record for record in built if record.action != "up to date"]
-    plan.notes += [f"would {action} {slug} first; the plan shows what is built now"
-                   for slug, action in pending]  # fmt: skip
+    plan.notes += _unbuilt_notes(plan, pending)
     return plan
+
+
+def _unbuilt_notes(plan: Plan, pending: list[tuple[str, str]]) -> list[str]:
+    """A dry run's word on what it did not build: the plan shows what build/ holds now."""
+    live = {episode.slug for episode in plan.previous.episodes}
+    return [
+        f"feed gains: {slug} once it is mastered (not built yet, so not in the upload total)"
+        if action == "master" and slug not in live
+        else f"would {action} {slug} first; the plan shows what is built now"
+        for slug, action in pending
+    ]
 
 
 def release(
