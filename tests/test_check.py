@@ -23,14 +23,9 @@ def run(*args: str) -> tuple[int, str]:
 
 
 def test_chapters_past_the_built_audio_fail_check(
-    tmp_path: Path, make_image: Callable, make_audio: Callable
+    init_show: Callable, make_audio: Callable
 ) -> None:
-    show = tmp_path / "show"
-    run("init", str(show))
-    make_image("show/feed/cover.jpg")
-    audio = make_audio("raw/bolum.wav", "sine=f=440", 4.0)
-    assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
-    fill_template(show)
+    show = init_show("Bölüm", seconds=4.0)
     meta = show / "episodes" / "01-bolum.md"
     text = meta.read_text(encoding="utf-8")
     chapters = (

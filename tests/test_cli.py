@@ -122,15 +122,8 @@ def snapshot(root: Path) -> dict[str, int]:
     return {str(p.relative_to(root)): p.stat().st_mtime_ns for p in root.rglob("*")}
 
 
-def test_dry_run_writes_nothing_anywhere(
-    tmp_path: Path, make_image: Callable, make_audio: Callable
-) -> None:
-    show = tmp_path / "show"
-    run("init", str(show))
-    make_image("show/feed/cover.jpg")
-    audio = make_audio("raw/bir.wav", "sine=f=440", 1.5)
-    run("-C", str(show), "new", "Bir", "--audio", str(audio))
-    fill_template(show)
+def test_dry_run_writes_nothing_anywhere(tmp_path: Path, init_show: Callable) -> None:
+    show = init_show("Bir")
     before = snapshot(tmp_path)
     code, out = run("-C", str(show), "publish", "--dry-run")
     assert code == 0, out

@@ -135,26 +135,15 @@ def test_busy_port_is_a_user_error(served):
 
 
 @pytest.fixture
-def published(tmp_path: Path, make_image, make_audio) -> Path:
+def published(init_show) -> Path:
     """A show from `init` (the local default base_url) with two episodes published to public/."""
     from click.testing import CliRunner
 
-    from conftest import fill_template
     from podcast_pipe.cli import cli
 
-    root = tmp_path / "show"
-
-    def run(*args: str) -> None:
-        result = CliRunner().invoke(cli, ["-C", str(root), *args], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-
-    run("init", str(root))
-    make_image("show/feed/cover.jpg")
-    for n, title in ((1, "Bir"), (2, "İki")):
-        audio = make_audio(f"raw/{n}.wav", f"sine=f={300 * n}", 1.5)
-        run("new", title, "--audio", str(audio), "--date", f"2026-01-0{n}")
-    fill_template(root)
-    run("publish")
+    root = init_show("Bir", "İki")
+    result = CliRunner().invoke(cli, ["-C", str(root), "publish"])
+    assert result.exit_code == 0, result.output
     return root
 
 

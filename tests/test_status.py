@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import S3Env, fill_template
+from conftest import S3Env
 from podcast_pipe.cli import cli
 
 
@@ -31,14 +31,9 @@ def set_publish(root: Path, text: str) -> None:
 
 
 @pytest.fixture
-def show(tmp_path: Path, make_image: Callable, make_audio: Callable) -> Path:
+def show(init_show: Callable) -> Path:
     """A show from `init` with one 1.5 s episode, built but not published."""
-    root = tmp_path / "show"
-    assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
-    make_image("show/feed/cover.jpg")
-    audio = make_audio("raw/bir.wav", "sine=f=440", 1.5)
-    assert run(root, "new", "Bir", "--audio", str(audio), "--date", "2026-01-01")[0] == 0
-    fill_template(root)
+    root = init_show("Bir")
     assert run(root, "build")[0] == 0
     return root
 
