@@ -175,3 +175,28 @@ def test_new_gives_loose_bundle_audio_its_episode_md(tmp_path: Path, make_image:
     fill_template(show)
     code, out = run("-C", str(show), "check")
     assert code == 0 and "0 pending" in out, out
+
+
+def test_ctrl_c_during_a_real_build_leaves_no_temporary_files(
+    init_show: Callable, make_audio: Callable
+) -> None:
+    """SIGINT to the whole process group, as a terminal's Ctrl-C sends it (ffmpeg included)."""
+    import signal
+
+    import podcast_pipe
+
+    show = init_show("Uzun", seconds=0.5)
+    make_audio("show/episodes/01-uzun.wav", "anoisesrc=c=pink:a=0.1", 60.0)  # long enough
+    env = {**os.environ, "PYTHONPATH": str(Path(podcast_pipe.__file__).parents[1])}
+    code = "from podcast_pipe.cli import main; main()"
+    process = subprocess.Popen(
+        [sys.executable, "-u", "-c", code, "-C", str(show), "build"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, start_new_session=True,
+    )  # fmt: skip
+    assert "mastering" in process.stderr.readline().decode()
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130, err.decode()
+    assert "interrupted" in err.decode() and "Traceback" not in err.decode()
+    left = [p.name for p in show.rglob("*") if p.name.endswith(".part") or ".new." in p.name]
+    assert left == [] and not (show / "build" / "01-uzun.mp3").exists()

@@ -128,7 +128,8 @@ def init(directory: Path, title: str, base_url: str | None) -> None:
 @click.option(
     "--audio",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The episode's audio; copied into episodes/ (a file already there is used in place).",
+    help="The episode's audio; copied into episodes/. Audio already there is used in place: "
+    "its metadata goes beside it, or into episode.md in its bundle folder.",
 )
 @click.option(
     "--date",
