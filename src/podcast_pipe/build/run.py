@@ -91,7 +91,11 @@ def build_episodes(
         return record
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        records = [r for r in pool.map(one, episodes) if r is not None]
+        try:
+            records = [r for r in pool.map(one, episodes) if r is not None]
+        except KeyboardInterrupt:  # Ctrl-C: episodes not started yet never start
+            pool.shutdown(cancel_futures=True)
+            raise
     write_report(show)
     problems.raise_first()
     return records
