@@ -32,6 +32,7 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_check.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks

@@ -22,16 +22,23 @@ def run(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_chapters_past_the_built_audio_fail_check(
-    init_show: Callable, make_audio: Callable
-) -> None:
+def new_episode(init_show: Callable, front: str) -> Path:
+    """A fresh show with one 4-second episode whose front matter also has ``front``."""
     show = init_show("Bölüm", seconds=4.0)
     meta = show / "episodes" / "01-bolum.md"
     text = meta.read_text(encoding="utf-8")
+    meta.write_text(text.replace("draft: false", "draft: false" + front), encoding="utf-8")
+    return meta
+
+
+def test_chapters_past_the_built_audio_fail_check(
+    init_show: Callable, make_audio: Callable
+) -> None:
     chapters = (
         '\nchapters:\n  - {start: "00:00", title: "Giriş"}\n  - {start: "00:02", title: "Son"}'
     )
-    meta.write_text(text.replace("draft: false", "draft: false" + chapters), encoding="utf-8")
+    meta = new_episode(init_show, chapters)
+    show = meta.parent.parent
 
     code, out = run("-C", str(show), "check")
     assert code == 0, out  # the audio's length is not known before a build
@@ -47,6 +54,21 @@ def test_chapters_past_the_built_audio_fail_check(
 
     make_audio("show/episodes/01-bolum.wav", "sine=f=440", 12.0)  # new audio: length unknown
     assert run("-C", str(show), "check")[0] == 0
+
+
+def test_soundbites_past_the_built_audio_fail_check(init_show: Callable) -> None:
+    bites = "\nsoundbites:\n  - {start: 1, duration: 2.5, title: Dostluk}"
+    meta = new_episode(init_show, bites)
+    show = meta.parent.parent
+    assert run("-C", str(show), "build")[0] == 0
+    code, out = run("-C", str(show), "check")
+    assert code == 0, out
+
+    long = meta.read_text(encoding="utf-8").replace("duration: 2.5", "duration: 3.5")
+    meta.write_text(long, encoding="utf-8")
+    code, out = run("-C", str(show), "check")
+    assert code == 1
+    assert "01-bolum.md: soundbites[1]: soundbite 1 runs to 4.5 s" in out
 
 
 @pytest.fixture

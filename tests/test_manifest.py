@@ -66,6 +66,16 @@ def test_keys_name_every_live_object():
     }
 
 
+def test_the_website_is_recorded_by_key_and_hash():
+    site = {"index.html": "1" * 64, "images/card-show-22222222.jpg": "2" * 64}
+    manifest = dataclasses.replace(MANIFEST, site=site)
+    assert manifest.keys == MANIFEST.keys | set(site)  # retired pages are deleted like the rest
+    data = dump_manifest(manifest)
+    assert json.loads(data)["site"] == site
+    assert parse_manifest(data, "m") == manifest != MANIFEST
+    assert parse_manifest(dump_manifest(MANIFEST), "m").site == {}
+
+
 def test_missing_local_copy_is_an_empty_manifest(tmp_path):
     assert read_local(tmp_path / "manifest.json") == Manifest()
 
@@ -79,7 +89,13 @@ def test_unknown_keys_survive_a_rewrite():
 
 @pytest.mark.parametrize(
     "data",
-    [b"{not json", b'{"episodes": [{"slug": "x"}]}', b"[]", b"\xff\xfe"],
+    [
+        b"{not json",
+        b'{"episodes": [{"slug": "x"}]}',
+        b"[]",
+        b"\xff\xfe",
+        b'{"episodes": [], "site": ["index.html"]}',
+    ],
 )
 def test_damaged_manifest_names_the_source(data):
     with pytest.raises(PublishError, match="damaged manifest") as caught:

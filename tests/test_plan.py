@@ -17,6 +17,7 @@ import pytest
 
 from conftest import Record
 from podcast_pipe.chapters import Chapter
+from podcast_pipe.config import SiteSettings
 from podcast_pipe.manifest import Manifest
 from podcast_pipe.publish import layout
 from podcast_pipe.publish.plan import Plan, Sources, plan_release
@@ -49,9 +50,14 @@ def sha(data: bytes) -> str:
 
 @pytest.fixture
 def world(tmp_path: Path, make_show: Callable, make_episode: Callable):
-    """A show with two built episodes, the second with art, chapters and a transcript."""
+    """A show with two built episodes, the second with art, chapters and a transcript.
+
+    Without its website: the site's planning is tested with ``site_world``.
+    """
     nowhere = tmp_path / "never-created"
-    show = make_show(root=nowhere, image=nowhere / "feed/cover.jpg")
+    show = make_show(
+        root=nowhere, image=nowhere / "feed/cover.jpg", site=SiteSettings(enabled=False)
+    )
     izmir = make_episode("izmir", episode=1, date=dt.datetime(2026, 1, 12, tzinfo=dt.UTC))
     baku = make_episode(
         "baku",

@@ -44,7 +44,8 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_show(root: Path, target: str) -> None:
+def write_show(root: Path, target: str, site: bool = False) -> None:
+    """podcast.toml for ``target``; without the website unless asked (test_publish_site.py)."""
     base = "https://cdn.example.org/show/" if target.startswith("s3://") else ""
     (root / "podcast.toml").write_text(
         f"""[show]
@@ -59,6 +60,9 @@ owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
 target = "{target}"
 {f'base_url = "{base}"' if base else ""}
 max_attempts = 4
+
+[site]
+enabled = {"true" if site else "false"}
 """,
         encoding="utf-8",
     )
@@ -70,7 +74,7 @@ def add_episode(root: Path, make_mp3, stem: str, number: int, hz: int, more: str
     date = f"2026-0{number}-12T10:00:00+03:00"
     text = EPISODE.format(title=f"Bölüm {number}", date=date, number=number, more=more)
     (episodes / f"{stem}.md").write_text(text, encoding="utf-8")
-    shutil.copy(make_mp3(f"src-{hz}.mp3", seconds=0.5, hz=hz), episodes / f"{stem}.mp3")
+    shutil.copy(make_mp3(f"src-{hz}.mp3", seconds=1.0, hz=hz), episodes / f"{stem}.mp3")
 
 
 @pytest.fixture
@@ -224,7 +228,7 @@ def test_removal_refused_then_allowed(workspace):
 
 def test_remastered_episode_gets_a_new_key_and_keeps_its_guid(workspace, make_mp3):
     first = do_release(workspace)
-    shutil.copy(make_mp3("louder.mp3", seconds=0.6, hz=440), workspace / "episodes/izmir.mp3")
+    shutil.copy(make_mp3("louder.mp3", seconds=1.2, hz=440), workspace / "episodes/izmir.mp3")
     plan = do_release(workspace)
     old, new = first.manifest.by_slug()["izmir"], plan.manifest.by_slug()["izmir"]
     assert new.guid == old.guid and new.published_at == old.published_at

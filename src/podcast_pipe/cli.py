@@ -25,6 +25,7 @@ from .events import Reporter
 from .lint import lint_enclosure_hosts
 from .localfeed import write_feed
 from .publish import publish_show, refuse_problems
+from .report import find_report, read_reports
 from .serve import make_server, preview_dir
 from .status import publish_states, read_live, retired_rows, status_rows
 from .tags import read_tags
@@ -259,6 +260,38 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
     actions = [r.action for r in records]
     counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date")}
     click.echo(", ".join(f"{n} {action}" for action, n in counts.items()))
+    built = {r.slug for r in records}
+    for report in read_reports(show.build_dir):
+        for warning in report.warnings if report.slug in built else ():
+            click.secho(f"warning: {report.slug}: {warning}", fg="yellow")
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a web browser.")
+@pass_context
+@user_errors
+def report(ctx: Context, slug: str | None, as_json: bool, open_page: bool) -> None:
+    """Print the path of the audio inspector page that `build` wrote (of SLUG, or the show's).
+
+    The page plots loudness over time before and after mastering against the target, the
+    limiter's gain reduction and the true peak against the ceiling, with silences and
+    chapters marked, and lists the figures and the warnings.
+
+    \b
+    Examples:
+      podcast-pipe report
+      podcast-pipe report 01-izmir-ve-baku --open
+      podcast-pipe report 01-izmir-ve-baku --json
+    """
+    page, data = find_report(ctx.show, slug)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(display_path(page))
+    if open_page:
+        click.launch(str(page))
 
 
 @cli.command()

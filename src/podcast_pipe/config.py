@@ -1,10 +1,12 @@
 """podcast.toml → Show: read and validate every section, collecting every problem.
 
-The model itself (Show, AudioSettings, PublishSettings) is in show.py; it is re-exported here.
+The model itself (Show, AudioSettings, PublishSettings, SiteSettings) is in show.py; it is
+re-exported here.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 import uuid
 from dataclasses import fields
@@ -15,16 +17,20 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import langcodes
 
 from .errors import ConfigError, Problems
+from .settings20 import SHOW_KEYS as SHOW_KEYS_20
+from .settings20 import read_feed, read_show_values
 from .show import (
     CONFIG_NAME,
     LOCAL_BASE_URL,
     MEDIUMS,
     PODCAST_GUID_NAMESPACE,
+    SITE_LINKS,
     AudioSettings,
     Funding,
     Owner,
     PublishSettings,
     Show,
+    SiteSettings,
 )
 from .storage import TargetURLError, parse_target
 from .validate import Reader, did_you_mean
@@ -38,6 +44,7 @@ __all__ = [
     "Owner",
     "PublishSettings",
     "Show",
+    "SiteSettings",
     "find_root",
     "inspect_show",
     "load_show",
@@ -46,6 +53,7 @@ __all__ = [
 SHOW_KEYS = {
     "title", "description", "author", "language", "image", "categories", "explicit", "owner",
     "website", "copyright", "type", "guid", "locked", "funding", "medium", "timezone",
+    *SHOW_KEYS_20,
 }  # fmt: skip
 
 
@@ -96,10 +104,12 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     show = _read_show(root, _section(top, "show"))
     audio = _read_audio(root, _section(top, "audio"))
     publish = _read_publish(_section(top, "publish"))
-    return Show(**show, audio=audio, publish=publish), problems
+    feed = read_feed(_section(top, "feed"))
+    site = _read_site(_section(top, "site"))
+    return Show(**show, audio=audio, publish=publish, feed=feed, site=site), problems
 
 
-SECTIONS = ("show", "audio", "publish")
+SECTIONS = ("show", "audio", "publish", "feed", "site")
 
 
 def _section(top: Reader, name: str) -> Reader:
@@ -152,6 +162,7 @@ def _read_show(root: Path, r: Reader) -> dict[str, Any]:
         funding=_read_funding(r, r.table.get("funding", [])),
         medium=medium,
         timezone=timezone,
+        **read_show_values(r),
     )
 
 
@@ -321,4 +332,28 @@ def _read_publish(r: Reader) -> PublishSettings:
         max_attempts=r.get("max_attempts", int, d.max_attempts),
         retry_mode=retry_mode,
         concurrency=r.get("concurrency", int, d.concurrency),
+    )
+
+
+def _read_site(r: Reader) -> SiteSettings:
+    """``[site]``: enabled, links = {apple = "https://…", …}, accent = "#rrggbb"."""
+    r.unknown(("enabled", "links", "accent"))
+    d = SiteSettings()
+    links = r.table.get("links", {})
+    if not isinstance(links, dict):
+        r.bad("links", "must be a table", 'write links = {apple = "https://…"}')
+        links = {}
+    for name, url in links.items():
+        if name not in SITE_LINKS:
+            r.bad(f"links.{name}", "unknown link", did_you_mean(name, SITE_LINKS))
+        elif not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            r.bad(f"links.{name}", f"not an http(s) URL: {url!r}", 'e.g. "https://…"')
+    accent = r.get("accent", str, d.accent)
+    if not re.fullmatch(r"#([0-9a-fA-F]{3}){1,2}", accent):
+        r.bad("accent", f"not a colour: {accent!r}", 'write it as "#rrggbb", e.g. "#0b6e6e"')
+        accent = d.accent
+    return SiteSettings(
+        enabled=r.get("enabled", bool, d.enabled),
+        links=tuple((name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)),
+        accent=accent.lower(),
     )

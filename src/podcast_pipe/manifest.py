@@ -55,17 +55,19 @@ class LiveEpisode:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Everything live: the episodes, the show cover and the hash of the live feed.xml."""
+    """Everything live: the episodes, the show cover, the website and the hash of feed.xml."""
 
     episodes: tuple[LiveEpisode, ...] = ()
     cover_key: str | None = None  # images/cover-<hash8>.<jpg|png>
     feed_sha256: str | None = None
+    # The website's objects, key → sha256: pages change in place, their hashes tell a change.
+    site: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def keys(self) -> set[str]:
-        """Every media and sidecar object the manifest names."""
-        keys = {k for e in self.episodes for k in e.keys}
+        """Every media, sidecar and website object the manifest names."""
+        keys = {k for e in self.episodes for k in e.keys} | set(self.site)
         return keys | {self.cover_key} if self.cover_key else keys
 
     def by_slug(self) -> dict[str, LiveEpisode]:
@@ -106,6 +108,7 @@ def dump_manifest(manifest: Manifest) -> bytes:
         "generator": "podcast-pipe",
         "cover_key": manifest.cover_key,
         "feed_sha256": manifest.feed_sha256,
+        "site": manifest.site,
         "episodes": [dataclasses.asdict(e) for e in manifest.episodes],
     }
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
@@ -129,9 +132,12 @@ def parse_manifest(data: bytes, source: str) -> Manifest:
             hint="upgrade podcast-pipe",
         )
     # Keys a newer release may add are kept, so writing the manifest back does not drop them.
-    known = {"version", "generator", "cover_key", "feed_sha256", "episodes"}
+    known = {"version", "generator", "cover_key", "feed_sha256", "site", "episodes"}
     extra = {k: v for k, v in raw.items() if k not in known}
-    return Manifest(episodes, raw.get("cover_key"), raw.get("feed_sha256"), extra)
+    site = raw.get("site") or {}
+    if not isinstance(site, dict):
+        raise PublishError(f"damaged manifest: site is {site!r}", path=source, hint=hint)
+    return Manifest(episodes, raw.get("cover_key"), raw.get("feed_sha256"), site, extra)
 
 
 def read_local(path: Path) -> Manifest:

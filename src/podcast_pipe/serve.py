@@ -27,7 +27,7 @@ from .storage import parse_target, target_dir
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 CHUNK = 1 << 16
 INDEX = "index.html"
-REWRITTEN = (".xml", ".json")  # the feed and the JSON sidecars name base_url; media does not
+REWRITTEN = (".xml", ".json", ".html")  # the feed, sidecars and site pages name base_url
 
 
 def parse_range(header: str | None, size: int) -> tuple[int, int] | None | bool:

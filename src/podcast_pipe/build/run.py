@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -31,6 +32,7 @@ from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
 from ..files import atomic_path, sha256_bytes, sha256_file, write_atomic
+from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
 from ..validate import did_you_mean
 from .record import (
@@ -83,7 +85,9 @@ def build_episodes(
 
     def one(episode: Episode) -> BuildRecord | None:
         try:
+            started = time.monotonic()
             record = build_episode(show, episode, exe=exe, force=force, reporter=reporter)
+            inspect_episode(show, episode, record, time.monotonic() - started)
         except PodcastError as exc:
             problems.error(exc)
             return None
@@ -97,6 +101,7 @@ def build_episodes(
             pool.shutdown(cancel_futures=True)
             raise
     write_report(show)
+    write_show(show.build_dir, show.title)
     problems.raise_first()
     return records
 

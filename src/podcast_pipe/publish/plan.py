@@ -20,6 +20,7 @@ from ..episodes import Episode, episode_guid
 from ..feed import render_feed
 from ..files import sha256_bytes
 from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff
+from ..site import render_site
 from . import layout
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Upload:
-    """One object to put on the target: a file (the MP3) or bytes (images, chapters, transcripts)."""
+    """One object to put on the target: a file (the MP3) or bytes (images, sidecars, pages)."""
 
     key: str
     bytes: int
@@ -179,13 +180,16 @@ def plan_release(
         uploads[cover.key] = cover
     cover_key = cover.key if cover else None
     feed = render_feed(show, items, cover_key=cover_key)
+    site = _site_uploads(show, items, cover_key)
+    uploads.update((u.key, u) for u in site)
     manifest = Manifest(
         episodes=tuple(live for _, live in items),
         cover_key=cover_key,
         feed_sha256=sha256_bytes(feed),
+        site={u.key: u.sha256 for u in site},
         extra=previous.extra,
     )
-    live_hashes = _sidecar_hashes(previous)
+    live_hashes = _sidecar_hashes(previous) | previous.site
     needed = [
         u
         for u in uploads.values()
@@ -243,6 +247,16 @@ def _live_episode(
         chapters_offset_s=record.intro_s,
     )
     return live, files
+
+
+def _site_uploads(
+    show: Show, items: list[tuple[Episode, LiveEpisode]], cover_key: str | None
+) -> list[Upload]:
+    """The website rendered from the feed's items (none when ``[site] enabled = false``)."""
+    if not show.site.enabled:
+        return []
+    objects = render_site(show, items, cover_key=cover_key)
+    return [Upload(key, len(data), sha256_bytes(data), data=data) for key, data in objects.items()]
 
 
 def _image_upload(sources: Sources, path: Path, name: str) -> Upload | None:
