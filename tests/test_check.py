@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import fill_template
 from podcast_pipe.cli import cli
 from podcast_pipe.config import load_show
 from podcast_pipe.scaffold import machine_language, machine_timezone
@@ -72,15 +71,9 @@ def test_soundbites_past_the_built_audio_fail_check(init_show: Callable) -> None
 
 
 @pytest.fixture
-def workspace(tmp_path: Path, make_image: Callable) -> Path:
+def workspace(init_show: Callable) -> Path:
     """A show from `init` with its placeholders filled, a cover and one episode: check passes."""
-    show = tmp_path / "show"
-    run("init", str(show))
-    make_image("show/feed/cover.jpg")
-    audio = tmp_path / "bolum.wav"
-    audio.write_bytes(b"RIFF")  # check never decodes audio
-    assert run("-C", str(show), "new", "Bölüm", "--audio", str(audio))[0] == 0
-    fill_template(show)
+    show = init_show("Bölüm", seconds=1.0)
     code, out = run("-C", str(show), "check")
     assert code == 0, out
     return show
@@ -161,9 +154,8 @@ def test_check_refuses_targets(workspace: Path, publish: str, expected: str) -> 
     assert any("podcast.toml: publish." in line and expected in line for line in found), found
 
 
-def test_check_refuses_the_template_show_notes(workspace: Path) -> None:
-    audio = workspace / "episodes" / "02-ikinci.wav"
-    audio.write_bytes(b"RIFF")
+def test_check_refuses_the_template_show_notes(workspace: Path, make_audio: Callable) -> None:
+    audio = make_audio("raw/ikinci.wav", "sine=f=440", 1.0)
     run("-C", str(workspace), "new", "İkinci", "--audio", str(audio))
     [line] = errors_of(workspace)
     assert "episodes/02-ikinci.md: notes: the show notes are still the template's" in line

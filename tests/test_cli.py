@@ -158,14 +158,15 @@ def test_ctrl_c_exits_130_not_1(
     assert result.exit_code == 130 and "interrupted" in result.output
 
 
-def test_new_gives_loose_bundle_audio_its_episode_md(tmp_path: Path, make_image: Callable) -> None:
+def test_new_gives_loose_bundle_audio_its_episode_md(
+    tmp_path: Path, make_image: Callable, make_audio: Callable
+) -> None:
     show = tmp_path / "show"
     run("init", str(show))
     fill_template(show)
     make_image("show/feed/cover.jpg")
     bundle = show / "episodes" / "03-sahil"
-    bundle.mkdir()
-    (bundle / "kayıt.flac").write_bytes(b"fLaC")
+    make_audio("show/episodes/03-sahil/kayıt.flac", "sine=f=440", 1.0)
     code, out = run("-C", str(show), "check")
     suggested = out.split("run `podcast-pipe new ")[1].split("`")[0]
     assert "03-sahil/kayıt.flac" in suggested

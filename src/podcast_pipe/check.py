@@ -27,11 +27,11 @@ class Checked:
     problems: Problems
 
 
-def check_workspace(root: Path) -> Checked:
+def check_workspace(root: Path, *, store: bool = True) -> Checked:
     """Read podcast.toml and episodes/ and report every problem (errors) and pending audio.
 
     Nothing stops early: a bad podcast.toml still lets the episodes be checked, and an episode
-    with one problem is still checked for the others.
+    with one problem is still checked for the others. ``store=False`` caches nothing.
     """
     show, problems = inspect_show(root)
     if show is None:
@@ -43,7 +43,7 @@ def check_workspace(root: Path) -> Checked:
     _check_pinned_guid(show, problems)
     for episode in catalog.episodes + catalog.rejected:
         _check_times(show, episode, problems)
-    problems.extend(audit_show(show, catalog.episodes))
+    problems.extend(audit_show(show, catalog.episodes, store=store))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     feed = show.feed_path.stat().st_size if show.feed_path.is_file() else None

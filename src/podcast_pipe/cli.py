@@ -362,7 +362,8 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
       podcast-pipe publish --dry-run
       AWS_PROFILE=podcast podcast-pipe publish
     """
-    checked = check_workspace(ctx.root)  # podcast.toml is read here, once
+    # podcast.toml is read here, once; a dry run does not even cache the audio analyses
+    checked = check_workspace(ctx.root, store=not dry_run)
     refuse_problems(checked.problems)
     show = checked.show
     assert show is not None  # a show that could not be read is a problem, refused above

@@ -16,6 +16,7 @@ from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from lxml import etree
 
@@ -121,11 +122,13 @@ class PreviewHandler(SimpleHTTPRequestHandler):
         return key, path, None
 
     def _rewritten(self, data: bytes) -> bytes:
-        """``data`` with the published base URL replaced by the one this request came to."""
+        """``data`` with the published base URL's address replaced by the one this request
+        came to, whatever the scheme in front (``http://``, the site's ``podcast://`` links)."""
         if not self.base_url:
             return data
         host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
-        return data.replace(self.base_url.encode(), f"http://{host}/".encode())
+        published = "://" + urlsplit(self.base_url).netloc + "/"
+        return data.replace(published.encode(), f"://{host}/".encode())
 
 
 def home_page(feed: bytes) -> bytes:
