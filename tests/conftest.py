@@ -253,6 +253,59 @@ def make_image(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
+# --- Workspaces: `init`'s template with its placeholders replaced -----------------------------
+
+
+def fill_template(root: Path) -> None:
+    """Replace what `init` and `new` left for the producer to write (check refuses it)."""
+    from podcast_pipe.scaffold import TEMPLATE_NOTES, TEMPLATE_VALUES
+
+    config = root / "podcast.toml"
+    text = config.read_text(encoding="utf-8")
+    for name, value in TEMPLATE_VALUES.items():
+        own = "owner@example.net" if "email" in name else f"Our own {name.rpartition('.')[2]}"
+        text = text.replace(f'"{value}"', f'"{own}"')
+    config.write_text(text, encoding="utf-8")
+    for meta in [*root.glob("episodes/*.md"), *root.glob("episodes/*/episode.md")]:
+        notes = meta.read_text(encoding="utf-8").replace(TEMPLATE_NOTES, "Our guests and links.")
+        meta.write_text(notes, encoding="utf-8")
+
+
+@pytest.fixture
+def init_show(
+    tmp_path: Path, make_image: Callable[..., Path], make_audio: Callable[..., Path]
+) -> Callable[..., Path]:
+    """init_show(*titles, seconds=1.5) → tmp_path/show made by `init`, with a cover and one
+    episode per title made by `new` from generated audio (dated 2026-01-01, -02, …) and the
+    template filled in: a show `check` passes."""
+    from click.testing import CliRunner
+
+    from podcast_pipe.cli import cli
+
+    def make(*titles: str, seconds: float = 1.5) -> Path:
+        root = tmp_path / "show"
+        assert CliRunner().invoke(cli, ["init", str(root)]).exit_code == 0
+        make_image("show/feed/cover.jpg")
+        for n, title in enumerate(titles, 1):
+            audio = make_audio(f"raw/{n}.wav", f"sine=f={300 + 100 * n}", seconds)
+            args = [
+                "-C",
+                str(root),
+                "new",
+                title,
+                "--audio",
+                str(audio),
+                "--date",
+                f"2026-01-{n:02d}",
+            ]
+            result = CliRunner().invoke(cli, args)
+            assert result.exit_code == 0, result.output
+        fill_template(root)
+        return root
+
+    return make
+
+
 # --- Model: Show and Episode objects built directly, without files ------------------------------
 
 

@@ -11,6 +11,7 @@ import imageio_ffmpeg
 import pytest
 from click.testing import CliRunner
 
+from conftest import fill_template
 from podcast_pipe.audio import analyze as analyze_module
 from podcast_pipe.audio.analyze import analyze
 from podcast_pipe.audio.findings import audio_problems
@@ -34,6 +35,7 @@ def show(tmp_path: Path, make_image: Callable, make_audio: Callable) -> Callable
             make_image("show/feed/cover.jpg")
         code, out = run("-C", str(folder), "new", "Bölüm", "--audio", str(audio))
         assert code == 0, out
+        fill_template(folder)
         return folder
 
     return make

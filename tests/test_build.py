@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from conftest import fill_template
 from podcast_pipe import tags
 from podcast_pipe.audio import master as master_module
 from podcast_pipe.audio.meter import Loudness
@@ -153,6 +154,7 @@ def workspace(tmp_path, make_image, make_audio):
     runner = CliRunner()
     root = tmp_path / "show"
     assert runner.invoke(cli, ["init", str(root)]).exit_code == 0
+    fill_template(root)
     make_image("show/feed/cover.jpg")
     make_audio("show/episodes/bolum-1.flac", SPEECH.format(seed=4), 3)
     (root / "episodes/bolum-1.md").write_text(

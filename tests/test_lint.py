@@ -187,6 +187,9 @@ class MediaHandler(BaseHTTPRequestHandler):
     server: MediaServer
 
     def reply(self, with_body: bool) -> None:
+        if self.path == "/episodes/private.mp3":  # a bucket without public read access
+            self.send_error(403)
+            return
         if self.path != "/episodes/a.mp3":
             self.send_error(404)
             return
@@ -241,6 +244,7 @@ def published_feed(make_show: Callable, make_episode: Callable, base_url: str, k
         (True, "episodes/a.mp3", None),
         (False, "episodes/a.mp3", "answered 200 to a range request, not 206"),
         (True, "episodes/gone.mp3", "answered 404 to HEAD, not 200"),
+        (True, "episodes/private.mp3", "answered 403 to HEAD: listeners are refused"),
     ],
 )
 def test_enclosure_host_must_answer_range_requests(
@@ -254,6 +258,9 @@ def test_enclosure_host_must_answer_range_requests(
     else:
         [(kind, field, text)] = found(problems)
         assert (kind, field) == ("error", "enclosure") and expected in text
+        # a refusal is about public access, a missing range about the host: different fixes
+        assert ("bucket policy" in text) == ("403" in expected)
+        assert ("Range requests" in text) == ("403" not in expected)
 
 
 def test_unreachable_host_and_missing_feed(

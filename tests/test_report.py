@@ -14,6 +14,7 @@ import imageio_ffmpeg
 import pytest
 from click.testing import CliRunner
 
+from conftest import fill_template
 from podcast_pipe.audio.findings import THRESHOLDS, build_warnings
 from podcast_pipe.audio.timeline import Timeline
 from podcast_pipe.cli import cli
@@ -117,6 +118,7 @@ def built(tmp_path: Path, make_image: Callable, make_speech: Callable) -> Path:
     make_image("show/feed/cover.jpg")
     audio = make_speech("raw/bolum.wav", 20.0, "-ac", "2", "-af", "adelay=6s:all=1")
     assert run("-C", str(folder), "new", "Bölüm", "--audio", str(audio))[0] == 0
+    fill_template(folder)
     meta = folder / "episodes" / "01-bolum.md"
     chapters = (
         '\nchapters:\n  - {start: "00:00", title: "Giriş"}\n  - {start: "00:10", title: "Son"}'

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import os
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -128,3 +132,85 @@ def test_busy_port_is_a_user_error(served):
     port, _ = served
     with pytest.raises(PodcastError, match=f"cannot listen on 127.0.0.1:{port}"):
         make_server(Path("."), port=port)
+
+
+@pytest.fixture
+def published(init_show) -> Path:
+    """A show from `init` (the local default base_url) with two episodes published to public/."""
+    from click.testing import CliRunner
+
+    from podcast_pipe.cli import cli
+
+    root = init_show("Bir", "İki")
+    result = CliRunner().invoke(cli, ["-C", str(root), "publish"])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+def start_cli_server(root: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`podcast-pipe serve --port 0` as a real process; (process, the URL it prints)."""
+    import podcast_pipe
+
+    env = {**os.environ, "PYTHONPATH": str(Path(podcast_pipe.__file__).parents[1])}
+    code = "from podcast_pipe.cli import main; main()"
+    command = [sys.executable, "-u", "-c", code, "-C", str(root), "serve", "--port", "0", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    line = process.stdout.readline().decode()
+    assert line.startswith("serving "), line + process.stderr.read().decode()
+    return process, line.split()[1].removesuffix("feed.xml")
+
+
+def test_serve_on_any_port_points_the_feed_at_itself(published: Path) -> None:
+    """A podcast app subscribed to the served feed can fetch every enclosure, ranges included."""
+    import feedparser
+
+    process, base = start_cli_server(published)
+    try:
+        assert not base.endswith(":8000/")
+        feed = feedparser.parse(base + "feed.xml")
+        enclosures = [e.enclosures[0] for e in feed.entries]
+        assert len(enclosures) == 2
+        port = int(base.rstrip("/").rsplit(":", 1)[1])
+        for enclosure in enclosures:
+            assert enclosure.href.startswith(base), enclosure.href
+            path = enclosure.href.removeprefix(base.rstrip("/"))
+            head, body = request(port, "HEAD", path)
+            assert head.status == 200 and body == b""
+            assert int(head.getheader("Content-Length")) == int(enclosure.length)
+            part, body = request(port, "GET", path, Range="bytes=0-9")
+            assert part.status == 206 and len(body) == 10 and body.startswith(b"ID3")
+        page, body = request(port, "GET", "/")  # the published website: its links follow too
+        text = body.decode("utf-8")
+        assert page.status == 200 and page.getheader("Content-Type").startswith("text/html")
+        assert f'href="{base}feed.xml"' in text and "Bir" in text and "İki" in text
+        assert "127.0.0.1:8000" not in text
+        assert (published / "public" / "feed.xml").read_bytes().count(b"127.0.0.1:8000") > 0
+    finally:
+        process.send_signal(signal.SIGINT)  # Ctrl-C
+        assert process.wait(timeout=30) == 130
+    assert "Traceback" not in process.stderr.read().decode()
+
+
+def test_home_page_of_an_empty_feed(served) -> None:
+    port, _ = served
+    response, body = request(port, "GET", "/")  # the fixture's feed is `<rss/>`
+    assert response.status == 200 and b'href="feed.xml"' in body and b"<li>" not in body
+
+
+def test_configured_base_url_is_served_as_published(tmp_path: Path) -> None:
+    public = tmp_path / "public"
+    public.mkdir()
+    feed = b'<rss><channel><title>T</title><item><enclosure url="http://127.0.0.1:8000/a.mp3"/>'
+    (public / "feed.xml").write_bytes(feed + b"</item></channel></rss>")
+    (public / "index.html").write_bytes(b"<p>site</p>")
+    for base_url, expected in ((None, b"127.0.0.1:8000/a.mp3"), ("http://127.0.0.1:8000/", None)):
+        server = make_server(public, port=0, base_url=base_url)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        port = server.server_address[1]
+        try:
+            body = request(port, "GET", "/feed.xml")[1]
+            assert (expected or f"127.0.0.1:{port}/a.mp3".encode()) in body
+            assert request(port, "GET", "/")[1] == b"<p>site</p>"
+        finally:
+            server.shutdown()
+            server.server_close()

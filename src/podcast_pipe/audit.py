@@ -19,15 +19,17 @@ from .ffmpeg import find_ffmpeg
 from .transcripts import check_transcript
 
 
-def audit_show(show: Show, episodes: Iterable[Episode]) -> Problems:
-    """Problems of every audio file and transcript of ``episodes`` (and the show's clips)."""
+def audit_show(show: Show, episodes: Iterable[Episode], *, store: bool = True) -> Problems:
+    """Problems of every audio file and transcript of ``episodes`` (and the show's clips).
+
+    ``store=False``: analyses are not cached (a dry run writes nothing)."""
     problems = Problems()
     exe = find_ffmpeg(show.audio.ffmpeg)
     seen: dict[Path, Analysis | None] = {}
 
     def inspect(path: Path) -> Analysis | None:
         if path not in seen:
-            analysis = analyze(path, show.build_dir, exe=exe)
+            analysis = analyze(path, show.build_dir, exe=exe, store=store)
             found = audio_problems(analysis, path, channels_setting=show.audio.channels,
                                    loudness=show.audio.loudness)  # fmt: skip
             problems.extend(found)

@@ -11,9 +11,11 @@ from .build import read_record
 from .chapters import soundbite_timeline, timeline
 from .config import Show, inspect_show
 from .episodes import Catalog, Episode, load_episodes
-from .errors import EpisodeError, Problems, display_path
+from .errors import ConfigError, EpisodeError, Problems, display_path
 from .lint import lint_show
+from .manifest import LOCAL_NAME
 from .paging import feed_size_warnings
+from .scaffold import TEMPLATE_NOTES, TEMPLATE_VALUES
 
 
 @dataclass
@@ -25,23 +27,76 @@ class Checked:
     problems: Problems
 
 
-def check_workspace(root: Path) -> Checked:
-    """Read podcast.toml and episodes/ and report every problem (errors) and pending audio."""
+def check_workspace(root: Path, *, store: bool = True) -> Checked:
+    """Read podcast.toml and episodes/ and report every problem (errors) and pending audio.
+
+    Nothing stops early: a bad podcast.toml still lets the episodes be checked, and an episode
+    with one problem is still checked for the others. ``store=False`` caches nothing.
+    """
     show, problems = inspect_show(root)
     if show is None:
         return Checked(None, Catalog(), problems)
     catalog = load_episodes(show)
     problems.extend(catalog.problems)
     problems.extend(lint_show(show, catalog.episodes))
-    for episode in catalog.episodes:
+    _check_placeholders(show, catalog, problems)
+    _check_pinned_guid(show, problems)
+    for episode in catalog.episodes + catalog.rejected:
         _check_times(show, episode, problems)
-    problems.extend(audit_show(show, catalog.episodes))
+    problems.extend(audit_show(show, catalog.episodes, store=store))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
     feed = show.feed_path.stat().st_size if show.feed_path.is_file() else None
     ready = catalog.ready(dt.datetime.now(dt.UTC))
     problems.extend(feed_size_warnings(show, len(ready), feed))
     return Checked(show, catalog, problems)
+
+
+def _check_placeholders(show: Show, catalog: Catalog, problems: Problems) -> None:
+    """Values `init` and `new` wrote for the producer to replace must not go live."""
+    owner = show.owner
+    values = {
+        "show.title": show.title,
+        "show.description": show.description,
+        "show.author": show.author,
+        "show.owner.name": owner.name if owner else None,
+        "show.owner.email": owner.email if owner else None,
+    }
+    for field, value in values.items():
+        if value == TEMPLATE_VALUES[field]:
+            problems.error(
+                ConfigError(
+                    f"still the template's {value!r}",
+                    path=show.config_path,
+                    field=field,
+                    hint="write the show's own value",
+                )
+            )
+    for episode in catalog.episodes + catalog.rejected:
+        if episode.notes == TEMPLATE_NOTES:
+            problems.error(
+                EpisodeError(
+                    "the show notes are still the template's",
+                    path=episode.meta_path,
+                    field="notes",
+                    hint="write this episode's notes below the front matter",
+                )
+            )
+
+
+def _check_pinned_guid(show: Show, problems: Problems) -> None:
+    """A published show's podcast:guid must not follow its feed URL: pin it in podcast.toml."""
+    if show.guid or not (show.feed_dir / LOCAL_NAME).is_file():
+        return
+    problems.warn(
+        ConfigError(
+            "is not pinned: the show is published, and its podcast:guid would change if the "
+            "feed moved",
+            path=show.config_path,
+            field="show.guid",
+            hint=f'add this line under [show]: guid = "{show.podcast_guid}"',
+        )
+    )
 
 
 def pending_warning(audio: Path) -> EpisodeError:

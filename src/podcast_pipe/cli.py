@@ -18,7 +18,7 @@ from . import __version__, scaffold
 from .audio.meter import measure_file
 from .build import build_episodes, select_episodes
 from .check import check_workspace
-from .config import Show, find_root, load_show
+from .config import LOCAL_BASE_URL, Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
 from .lint import lint_enclosure_hosts
@@ -26,7 +26,7 @@ from .localfeed import write_feed
 from .publish import WorkspaceLock, open_show_target, publish_show, refuse_problems, unlock
 from .report import find_report, read_reports
 from .serve import make_server, preview_dir
-from .status import publish_states, status_rows
+from .status import publish_states, read_live, retired_rows, status_rows
 from .tags import read_tags
 from .ui import (
     REPORT_HEADER,
@@ -56,8 +56,13 @@ class Context:
 pass_context = click.make_pass_decorator(Context)
 
 
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+
+
 def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Print a PodcastError as one line and exit 1; programming errors stay tracebacks."""
+    """Print a PodcastError as one line and exit 1; Ctrl-C exits 130 (not 1: the input is not
+    at fault) once the library's ``finally`` blocks have removed their temporary files.
+    Programming errors stay tracebacks."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -66,6 +71,9 @@ def user_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         except PodcastError as exc:
             click.secho(f"error: {exc}", fg="red", err=True)
             sys.exit(1)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper
 
@@ -99,19 +107,25 @@ def main() -> None:
 
 @cli.command()
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
-@click.option("--title", default="My Podcast", help="The show's title for podcast.toml.")
+@click.option("--title", default=scaffold.DEFAULT_TITLE, help="The show's title for podcast.toml.")
+@click.option(
+    "--base-url",
+    help="The public URL the show will be served from; its feed URL gives the podcast:guid.",
+)
 @user_errors
-def init(directory: Path, title: str) -> None:
+def init(directory: Path, title: str, base_url: str | None) -> None:
     """Scaffold a show workspace in DIRECTORY (default: here).
 
-    Creates podcast.toml (with comments), episodes/, feed/ and a .gitignore.
-    Refuses to overwrite an existing show.
+    Creates podcast.toml (with comments; language and time zone from this machine, a pinned
+    podcast:guid), episodes/, feed/ and a .gitignore of the generated files.
+    Refuses to overwrite an existing show. `check` refuses the template's placeholders
+    until you replace them.
 
     \b
     Example:
-      podcast-pipe init izmir-baku --title "İzmir–Bakü"
+      podcast-pipe init izmir-baku --title "İzmir–Bakü" --base-url https://cdn.example.org/
     """
-    for path in scaffold.init_workspace(directory, title):
+    for path in scaffold.init_workspace(directory, title, base_url=base_url):
         click.echo(f"created {display_path(path)}")
     click.echo("next: edit podcast.toml, add feed/cover.jpg, then `podcast-pipe new TITLE`")
 
@@ -121,7 +135,8 @@ def init(directory: Path, title: str) -> None:
 @click.option(
     "--audio",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The episode's audio; copied into episodes/ (a file already there is used in place).",
+    help="The episode's audio; copied into episodes/. Audio already there is used in place: "
+    "its metadata goes beside it, or into episode.md in its bundle folder.",
 )
 @click.option(
     "--date",
@@ -188,17 +203,26 @@ def check(ctx: Context, online: bool) -> None:
 @pass_context
 @user_errors
 def status(ctx: Context) -> None:
-    """Show each episode's state: pending, draft, scheduled, ready, built, published.
+    """Show each episode's state: pending, draft, scheduled, ready, built, published, problem.
 
+    "published" is read from the configured target's manifest.json (one request for S3).
     "changed since publish": built differently from what is live; the next publish uploads it.
+    Exits 1 if an episode has a problem (`check` explains each).
     """
     show = ctx.show
     now = dt.datetime.now(dt.UTC)
     catalog = load_episodes(show)
-    # built / published / changed since publish, from build records and feed/manifest.json
-    states = publish_states(show, catalog.ready(now))
+    live = read_live(show)
+    states = publish_states(show, catalog.ready(now), live)
     rows = [replace(r, state=states.get(r.slug, r.state)) for r in status_rows(catalog, now)]
+    click.echo(f"target: {display_path(show.publish.target)}")
     click.echo(format_table(["slug", "title", "date", "state"], [astuple(r) for r in rows]))
+    retired = retired_rows(live, show.publish.keep_old)
+    if retired:
+        click.echo("\nout of the feed, deleted by a later publish:")
+        click.echo(format_table(["key", "retired"], retired))
+    if catalog.problems.errors:
+        sys.exit(1)
 
 
 @cli.command()
@@ -352,7 +376,8 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool, prune_now: bool, w
       podcast-pipe publish --dry-run
       AWS_PROFILE=podcast podcast-pipe publish
     """
-    checked = check_workspace(ctx.root)  # podcast.toml is read here, once
+    # podcast.toml is read here, once; a dry run does not even cache the audio analyses
+    checked = check_workspace(ctx.root, store=not dry_run)
     refuse_problems(checked.problems)
     show = checked.show
     assert show is not None  # a show that could not be read is a problem, refused above
@@ -388,28 +413,33 @@ def unlock_command(ctx: Context) -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free port).",
+)
 @pass_context
 @user_errors
 def serve(ctx: Context, host: str, port: int) -> None:
     """Preview the file:// target over HTTP (HEAD, Range requests) for a real podcast app.
 
-    The feed's URLs come from base_url (default http://127.0.0.1:8000/). For a phone on the
-    LAN: set base_url = "http://<this computer's LAN address>:8000/", publish, and run
-    `podcast-pipe serve --host 0.0.0.0`.
+    With the default base_url (none set for a file:// target), the feed's URLs point at
+    the address the app fetched it from, whatever the port; `/` lists the feed and the
+    episodes unless the target has an index.html. For a phone on the LAN, run
+    `podcast-pipe serve --host 0.0.0.0` and subscribe to http://<this computer's LAN
+    address>:8000/feed.xml.
     """
     show = ctx.show
-    server = make_server(preview_dir(show), host, port)
+    local = show.publish.base_url == LOCAL_BASE_URL
+    server = make_server(preview_dir(show), host, port, base_url=LOCAL_BASE_URL if local else None)
     here = f"http://{host}:{server.server_address[1]}/"
     click.echo(f"serving {here}feed.xml (Ctrl-C stops)")
-    if show.publish.base_url != here:
+    if not local and show.publish.base_url != here:
         click.secho(
             f"note: the feed's URLs point at {show.publish.base_url} (base_url in podcast.toml)",
             fg="yellow",
         )
-    try:
+    with server:  # closes the socket, also on Ctrl-C
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()

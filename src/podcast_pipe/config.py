@@ -9,16 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tomllib
+import uuid
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import langcodes
 
 from .errors import ConfigError, Problems
 from .settings20 import SHOW_KEYS as SHOW_KEYS_20
 from .settings20 import read_feed, read_show_values
 from .show import (
     CONFIG_NAME,
+    LOCAL_BASE_URL,
     MEDIUMS,
     NOTIFY_SERVICES,
     PODCAST_GUID_NAMESPACE,
@@ -31,10 +35,12 @@ from .show import (
     Show,
     SiteSettings,
 )
+from .storage import TargetURLError, parse_target
 from .validate import Reader, did_you_mean
 
 __all__ = [
     "CONFIG_NAME",
+    "LOCAL_BASE_URL",
     "PODCAST_GUID_NAMESPACE",
     "AudioSettings",
     "Funding",
@@ -76,7 +82,11 @@ def load_show(root: Path) -> Show:
 
 
 def inspect_show(root: Path) -> tuple[Show | None, Problems]:
-    """Read podcast.toml, collecting every problem instead of stopping at the first."""
+    """Read podcast.toml, collecting every problem instead of stopping at the first.
+
+    The Show is None only when the file cannot be read; with problems it holds fallbacks for
+    the bad values, so ``check`` can go on to the episodes (never publish such a Show).
+    """
     problems = Problems()
     root = root.resolve()
     path = root / CONFIG_NAME
@@ -99,8 +109,6 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     publish = _read_publish(_section(top, "publish"))
     feed = read_feed(_section(top, "feed"))
     site = _read_site(_section(top, "site"))
-    if problems.errors or show is None:
-        return None, problems
     return Show(**show, audio=audio, publish=publish, feed=feed, site=site), problems
 
 
@@ -120,7 +128,7 @@ def _required(r: Reader, key: str) -> str:
     return r.required(key, f'add `{key} = "…"` under [{r.prefix.rstrip(".")}]')
 
 
-def _read_show(root: Path, r: Reader) -> dict[str, Any] | None:
+def _read_show(root: Path, r: Reader) -> dict[str, Any]:
     r.unknown(SHOW_KEYS)
     image = r.get("image", str, "feed/cover.jpg")
     owner = _read_owner(r, r.table.get("owner"))
@@ -143,7 +151,7 @@ def _read_show(root: Path, r: Reader) -> dict[str, Any] | None:
         title=_required(r, "title"),
         description=_required(r, "description"),
         author=_required(r, "author"),
-        language=_required(r, "language"),
+        language=_read_language(r),
         image=(root / image).resolve() if image else root / "feed/cover.jpg",
         categories=_read_categories(r, r.table.get("categories", [])),
         explicit=bool(r.get("explicit", bool, False)),
@@ -152,13 +160,38 @@ def _read_show(root: Path, r: Reader) -> dict[str, Any] | None:
         website=r.get("website", str),
         copyright=r.get("copyright", str),
         type=show_type,
-        guid=r.get("guid", str),
+        guid=_read_guid(r),
         locked=bool(r.get("locked", bool, False)),
         funding=_read_funding(r, r.table.get("funding", [])),
         medium=medium,
         timezone=timezone,
         **read_show_values(r),
     )
+
+
+def _read_guid(r: Reader) -> str | None:
+    """podcast:guid as written (a UUID: the episodes' default GUIDs derive from it)."""
+    guid = r.get("guid", str)
+    if guid is None:
+        return None
+    try:
+        return str(uuid.UUID(guid))
+    except ValueError:
+        r.bad("guid", f"{guid!r} is not a UUID", f'e.g. guid = "{uuid.uuid4()}"')
+        return None
+
+
+def _read_language(r: Reader) -> str:
+    """A valid BCP 47 tag (``en``, ``tr``, ``en-GB``); a language's name gets its code."""
+    language = _required(r, "language")
+    if not language or langcodes.tag_is_valid(language):
+        return language
+    try:
+        hint = f'did you mean `{langcodes.find(language)}`? write language = "…" as a code'
+    except LookupError:
+        hint = 'write a BCP 47 code such as "en", "tr", "az" or "en-GB"'
+    r.bad("language", f"{language!r} is not a BCP 47 language tag", hint)
+    return "en"
 
 
 def _read_owner(r: Reader, value: Any) -> Owner | None:
@@ -268,12 +301,11 @@ def _read_publish(r: Reader) -> PublishSettings:
     r.unknown(PUBLISH_KEYS)
     d = PublishSettings()
     target = r.get("target", str, d.target)
-    if not target.startswith(("file://", "s3://")):
-        r.bad(
-            "target",
-            f"unsupported target {target!r}",
-            'use "file://public" or "s3://bucket/prefix"',
-        )
+    try:
+        scheme = parse_target(target).scheme
+    except TargetURLError as exc:
+        r.bad("target", exc.message, exc.hint or "")
+        scheme = ""
     base_url = r.get("base_url", str, "") or ""
     if base_url and not base_url.startswith(("http://", "https://")):
         r.bad(
@@ -282,8 +314,8 @@ def _read_publish(r: Reader) -> PublishSettings:
             'e.g. "https://podcast.example.org/"',
         )
     if not base_url:
-        base_url = "http://127.0.0.1:8000/" if target.startswith("file://") else ""
-        if not base_url:
+        base_url = LOCAL_BASE_URL if scheme == "file" else ""
+        if scheme == "s3":
             r.bad(
                 "base_url",
                 "is required for an s3:// target",

@@ -131,6 +131,9 @@ class Catalog:
     episodes: list[Episode] = field(default_factory=list)
     pending: list[Path] = field(default_factory=list)
     problems: Problems = field(default_factory=Problems)
+    # Read but with a problem (listed in ``problems``): never built or published, but
+    # ``check`` still looks at them, so every problem shows in one run.
+    rejected: list[Episode] = field(default_factory=list)
 
     def get(self, slug: str) -> Episode | None:
         return next((e for e in self.episodes if e.slug == slug), None)
@@ -150,9 +153,12 @@ def load_episodes(show: Show) -> Catalog:
         )
         return catalog
     for meta, audio_candidates, companions in _discover(folder, catalog):
+        errors_before = len(catalog.problems.errors)
         episode = _parse(meta, audio_candidates, companions, catalog.problems)
-        if episode:
+        if episode and len(catalog.problems.errors) == errors_before:
             catalog.episodes.append(episode)
+        elif episode:
+            catalog.rejected.append(episode)
     _check_unique(catalog)
     catalog.episodes.sort(key=lambda e: (e.date, e.slug))
     return catalog
@@ -182,7 +188,7 @@ def _discover(folder: Path, catalog: Catalog) -> Iterable[tuple[Path, list[Path]
 def _parse(
     meta: Path, audio: list[Path], companions: list[Path], problems: Problems
 ) -> Episode | None:
-    errors_before = len(problems.errors)
+    """The episode as far as it reads (None without front matter); problems are recorded."""
     r = Reader(meta, problems, {}, error=EpisodeError)
     bad = r.bad
     data, notes = split_front_matter(meta, bad)
@@ -222,7 +228,7 @@ def _parse(
         intro=_override(meta, data, "intro", bad),
         outro=_override(meta, data, "outro", bad),
     )
-    return episode if len(problems.errors) == errors_before else None
+    return episode
 
 
 def _one_audio(meta: Path, audio: list[Path], bad, draft: Problems | None) -> Path | None:
@@ -305,7 +311,7 @@ def _chapters(meta: Path, r: Reader) -> tuple[Chapter, ...]:
         r.bad(
             "chapters[1].start",
             "the first chapter must start at 00:00",
-            'add {start: "00:00", title: "Giriş"}',
+            'add {start: "00:00", title: "Introduction"}',
         )
     return tuple(chapters)
 
@@ -366,4 +372,5 @@ def _check_unique(catalog: Catalog) -> None:
             by_number.setdefault(key, ep)
     # An episode with a clash stays out: no half-valid show gets published.
     bad = {p.path for p in catalog.problems.errors}
+    catalog.rejected += [e for e in catalog.episodes if e.meta_path in bad]
     catalog.episodes = [e for e in catalog.episodes if e.meta_path not in bad]

@@ -139,23 +139,27 @@ def lint_enclosure_hosts(feed_path: Path, *, timeout_s: float = 10.0) -> Problem
         url = enclosure.get("url", "")
         first_per_host.setdefault(urlsplit(url).netloc, url)
     for url in first_per_host.values():
-        message = _range_problem(url, timeout_s)
-        if message:
-            problems.error(
-                FeedError(
-                    message,
-                    path=feed_path,
-                    field="enclosure",
-                    hint="serve media from a host that answers HEAD and Range requests",
-                )
-            )
+        found = _host_problem(url, timeout_s)
+        if found:
+            message, hint = found
+            problems.error(FeedError(message, path=feed_path, field="enclosure", hint=hint))
     return problems
 
 
-def _range_problem(url: str, timeout_s: float) -> str | None:
-    """Why ``url`` fails Apple's hosting rules (HEAD 200, ``Range: bytes=0-1`` 206), or None."""
+RANGE_HINT = "serve media from a host that answers HEAD and Range requests"
+# 401/403: the object exists but is not public, a different fix from a host without ranges.
+FORBIDDEN_HINT = (
+    'make the media public: an ACL (`acl = "public-read"` under [publish], if the provider '
+    "uses ACLs), a bucket policy allowing s3:GetObject to everyone, or the CDN's access to "
+    "its origin; then try the URL in a browser"
+)
+
+
+def _host_problem(url: str, timeout_s: float) -> tuple[str, str] | None:
+    """Why ``url`` fails Apple's hosting rules (HEAD 200, ``Range: bytes=0-1`` 206) and the
+    fix, or None."""
     if not url.startswith(("http://", "https://")):
-        return f"{url} is not an http(s) URL"
+        return f"{url} is not an http(s) URL", RANGE_HINT
     for method, headers, expected in (("HEAD", {}, 200), ("GET", {"Range": "bytes=0-1"}, 206)):
         request = urllib.request.Request(url, method=method, headers=headers)
         try:
@@ -164,8 +168,10 @@ def _range_problem(url: str, timeout_s: float) -> str | None:
         except urllib.error.HTTPError as exc:
             status = exc.code
         except (urllib.error.URLError, OSError) as exc:
-            return f"{url} cannot be reached: {getattr(exc, 'reason', exc)}"
+            return f"{url} cannot be reached: {getattr(exc, 'reason', exc)}", RANGE_HINT
+        what = "a range request" if headers else "HEAD"
+        if status in (401, 403):
+            return f"{url} answered {status} to {what}: listeners are refused", FORBIDDEN_HINT
         if status != expected:
-            what = "a range request" if headers else "HEAD"
-            return f"{url} answered {status} to {what}, not {expected}"
+            return f"{url} answered {status} to {what}, not {expected}", RANGE_HINT
     return None

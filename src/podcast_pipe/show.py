@@ -19,6 +19,8 @@ CONFIG_NAME = "podcast.toml"
 MEDIUMS = ("podcast", "music", "video", "film", "audiobook", "newsletter", "blog")
 # Podcasting 2.0 namespace for podcast:guid (uuid5 of the feed URL without scheme).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
+# base_url of a file:// target that names none: `serve`'s default address (it rewrites it).
+LOCAL_BASE_URL = "http://127.0.0.1:8000/"
 
 
 @dataclass(frozen=True)
@@ -242,7 +244,10 @@ class Show:
     @property
     def podcast_guid(self) -> str:
         """``podcast:guid``: as configured, else uuid5 of the feed URL without scheme."""
-        if self.guid:
-            return self.guid
-        url = self.publish.feed_url.split("://", 1)[-1].rstrip("/")
-        return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, url))
+        return self.guid or guid_for_feed(self.publish.feed_url)
+
+
+def guid_for_feed(feed_url: str) -> str:
+    """Podcasting 2.0's podcast:guid for a feed URL: uuid5 of the URL without its scheme."""
+    url = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, url))

@@ -99,8 +99,10 @@ class Analysis:
         return cls(**data)
 
 
-def analyze(path: Path, build_dir: Path, *, exe: str | None = None) -> Analysis:
+def analyze(path: Path, build_dir: Path, *, exe: str | None = None, store: bool = True) -> Analysis:
     """The analysis of ``path``: from the cache when its content was analysed before.
+
+    ``store=False`` reads the cache but writes nothing (``publish --dry-run``).
 
     A file whose size or mtime changed is decoded while it is hashed (both read it once; on two
     cores the hash is then free); the decode is stopped if the content turns out to be known.
@@ -114,18 +116,20 @@ def analyze(path: Path, build_dir: Path, *, exe: str | None = None) -> Analysis:
             return found
     process = _start(path, exe)
     sha256 = sha256_file(path)
-    with _WRITING:
-        index = _read_index(cache)
-        index[key] = [*state, sha256]
-        write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
+    if store:
+        with _WRITING:
+            index = _read_index(cache)
+            index[key] = [*state, sha256]
+            write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
     found = _cached(cache, sha256)
     if found:
         if process:
             process.kill()
         return found
     analysis = _finish(process, path, sha256)
-    with _WRITING:
-        write_atomic(_cache_path(cache, sha256), json.dumps(analysis.to_dict()).encode("utf-8"))
+    if store:
+        with _WRITING:
+            write_atomic(_cache_path(cache, sha256), json.dumps(analysis.to_dict()).encode("utf-8"))
     return analysis
 
 

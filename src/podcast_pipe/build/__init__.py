@@ -14,12 +14,13 @@ Terminal output (bars, the report table) is the CLI's: see ``ui.py``.
 from __future__ import annotations
 
 from .record import BuildRecord, read_record, write_report
-from .run import build_episode, build_episodes, select_episodes
+from .run import build_episode, build_episodes, pending_build, select_episodes
 
 __all__ = [
     "BuildRecord",
     "build_episode",
     "build_episodes",
+    "pending_build",
     "read_record",
     "select_episodes",
     "write_report",

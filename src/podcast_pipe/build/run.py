@@ -95,7 +95,11 @@ def build_episodes(
         return record
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        records = [r for r in pool.map(one, episodes) if r is not None]
+        try:
+            records = [r for r in pool.map(one, episodes) if r is not None]
+        except KeyboardInterrupt:  # Ctrl-C: episodes not started yet never start
+            pool.shutdown(cancel_futures=True)
+            raise
     write_report(show)
     write_show(show.build_dir, show.title)
     problems.raise_first()
@@ -118,10 +122,9 @@ def build_episode(
     intro = choose_clip(episode.intro, show.audio.intro)
     outro = choose_clip(episode.outro, show.audio.outro)
     source_sha256, stat = _source_hash(episode.audio_path, previous)
-    clips = [sha256_file(p) if p else None for p in (intro, outro)]
 
     def key() -> str:
-        return _digest(MASTER_VERSION, source_sha256(), *clips, show.audio.mastering())
+        return _master_key(show, source_sha256(), intro, outro)
 
     # With no master of this slug to reuse, mastering starts while the source is being hashed.
     reusable = not force and any(show.build_dir.joinpath(CACHE).glob(f"{episode.slug}-*.json"))
@@ -145,7 +148,7 @@ def build_episode(
         write_master(show, episode.slug, cache_key, cached)
     source = master_path(show, episode.slug, cache_key)
     tags = _tag_values(show, episode, cached)
-    tagged = _digest(tag_key(source, show, episode, **tags), _chapters(episode, cached))
+    tagged = _tag_key(show, episode, source, cached)
     mp3 = show.build_dir / f"{episode.slug}.mp3"
     unchanged = previous and (previous.cache_key, previous.tag_key) == (cache_key, tagged)
     if unchanged and not encoded and mp3.stat().st_size == previous.bytes:
@@ -167,6 +170,35 @@ def build_episode(
     )
     write_record(show, record)
     return record
+
+
+def pending_build(show: Show, episode: Episode) -> str | None:
+    """What ``build_episode`` would do, found without writing anything (for a dry run):
+    "master", "re-tag", or None when build/ holds it up to date."""
+    previous = read_record(show, episode.slug)
+    if previous is None:
+        return "master"
+    source_sha256, _ = _source_hash(episode.audio_path, previous)
+    intro = choose_clip(episode.intro, show.audio.intro)
+    outro = choose_clip(episode.outro, show.audio.outro)
+    cache_key = _master_key(show, source_sha256(), intro, outro)
+    cached = read_master(show, episode.slug, cache_key)
+    if cached is None:
+        return "master"
+    tagged = _tag_key(show, episode, master_path(show, episode.slug, cache_key), cached)
+    return "re-tag" if (previous.cache_key, previous.tag_key) != (cache_key, tagged) else None
+
+
+def _master_key(show: Show, source_sha256: str, intro: Path | None, outro: Path | None) -> str:
+    """The master's cache key: the audio inputs' bytes, the [audio] settings, the version."""
+    clips = [sha256_file(p) if p else None for p in (intro, outro)]
+    return _digest(MASTER_VERSION, source_sha256, *clips, show.audio.mastering())
+
+
+def _tag_key(show: Show, episode: Episode, source: Path, cached: CachedMaster) -> str:
+    """The tags' cache key: exactly the values written, and the JSON chapters."""
+    tags = _tag_values(show, episode, cached)
+    return _digest(tag_key(source, show, episode, **tags), _chapters(episode, cached))
 
 
 def _tag_values(show: Show, episode: Episode, cached: CachedMaster) -> dict[str, Any]:
@@ -207,14 +239,19 @@ def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[Callable[[],
     Re-read only when the size or mtime changed since the last build, and then on a thread:
     hashing a long WAV takes seconds that mastering can use.
     """
-    stat = path.stat()
-    state = (stat.st_size, stat.st_mtime_ns)
-    if previous and previous.source_stat == state:
+    state = _stat(path)
+    if previous and tuple(previous.source_stat) == state:
         return (lambda: previous.source_sha256), state
     pool = ThreadPoolExecutor(max_workers=1)
     future = pool.submit(sha256_file, path)
     pool.shutdown(wait=False)
     return future.result, state
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """(size, mtime_ns): a source whose stat is unchanged is not hashed again."""
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _digest(*parts: Any) -> str:

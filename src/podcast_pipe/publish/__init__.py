@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 
-from ..build import BuildRecord, build_episodes, read_record
+from ..build import BuildRecord, build_episodes, pending_build, read_record
 from ..config import PublishSettings, Show
 from ..episodes import Catalog, Episode
 from ..errors import Problems, PublishError
@@ -52,21 +52,38 @@ def publish_show(
 ) -> Plan:
     """build → plan → act for a checked show, one run at a time in this workspace (``wait``:
     wait for the other run instead of refusing). Returns the plan (done, or only shown with
-    ``dry_run``)."""
+    ``dry_run``, which writes nothing anywhere: it plans from the builds there are and notes
+    what would be built)."""
     now = now or dt.datetime.now(dt.UTC)
     ready = catalog.ready(now)
     target = open_show_target(show)
-    # A dry run takes no lock: it is to write nothing anywhere, build/ included (issue 13).
+    # A dry run takes no lock: it writes nothing anywhere, build/ included.
     held = contextlib.nullcontext() if dry_run else WorkspaceLock(show.build_dir, now, wait=wait)
     with held:
         # fail fast (bucket, credentials, endpoint) before a long build
         remote_manifest(target, show.feed_dir / LOCAL_NAME)
-        built = build_episodes(show, ready, reporter=reporter)
+        if dry_run:
+            pending = [(ep.slug, action) for ep in ready if (action := pending_build(show, ep))]
+            built = []
+        else:
+            built, pending = build_episodes(show, ready, reporter=reporter), []
         episodes = [(ep, read_record(show, ep.slug)) for ep in ready]
         options = dict(dry_run=dry_run, allow_removal=allow_removal, prune_now=prune_now)
         plan = release(show, target, episodes, now=now, reporter=reporter, **options)
     plan.built = [record for record in built if record.action != "up to date"]
+    plan.notes += _unbuilt_notes(plan, pending)
     return plan
+
+
+def _unbuilt_notes(plan: Plan, pending: list[tuple[str, str]]) -> list[str]:
+    """A dry run's word on what it did not build: the plan shows what build/ holds now."""
+    live = {episode.slug for episode in plan.previous.episodes}
+    return [
+        f"feed gains: {slug} once it is mastered (not built yet, so not in the upload total)"
+        if action == "master" and slug not in live
+        else f"would {action} {slug} first; the plan shows what is built now"
+        for slug, action in pending
+    ]
 
 
 def release(
