@@ -17,6 +17,7 @@ from .show import (
     MEDIUMS,
     PODCAST_GUID_NAMESPACE,
     AudioSettings,
+    BuildSettings,
     Funding,
     Owner,
     PublishSettings,
@@ -28,6 +29,7 @@ __all__ = [
     "CONFIG_NAME",
     "PODCAST_GUID_NAMESPACE",
     "AudioSettings",
+    "BuildSettings",
     "Funding",
     "Owner",
     "PublishSettings",
@@ -86,12 +88,13 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     show = _read_show(root, _section(top, "show"))
     audio = _read_audio(root, _section(top, "audio"))
     publish = _read_publish(_section(top, "publish"))
+    build = _read_build(_section(top, "build"))
     if problems.errors or show is None:
         return None, problems
-    return Show(**show, audio=audio, publish=publish), problems
+    return Show(**show, audio=audio, publish=publish, build=build), problems
 
 
-SECTIONS = ("show", "audio", "publish")
+SECTIONS = ("show", "audio", "publish", "build")
 
 
 def _section(top: Reader, name: str) -> Reader:
@@ -290,3 +293,12 @@ def _read_publish(r: Reader) -> PublishSettings:
         retry_mode=retry_mode,
         concurrency=r.get("concurrency", int, d.concurrency),
     )
+
+
+def _read_build(r: Reader) -> BuildSettings:
+    r.unknown({"cache"})
+    cache = r.get("cache", str)
+    if cache is not None and not cache.startswith(("file://", "s3://")):
+        r.bad("cache", f"unsupported cache {cache!r}", 'use "s3://bucket/cache" or "file://DIR"')
+        cache = None
+    return BuildSettings(cache=cache.rstrip("/") if cache else None)

@@ -67,6 +67,10 @@ class StorageError(PodcastError):
     """The publish target refused or could not be reached."""
 
 
+class BuildError(PodcastError):
+    """The build cannot reach its shared cache, its sources or its executor."""
+
+
 class PublishError(PodcastError):
     """Publishing would break a promise (drop a live episode, overwrite media, …)."""
 

@@ -1,7 +1,8 @@
 """The show model: what podcast.toml describes, as frozen dataclasses (config.py reads it).
 
 ``Show`` holds the channel metadata with paths resolved; ``AudioSettings`` the mastering targets
-(``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target.
+(``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target;
+``BuildSettings`` the shared master cache.
 """
 
 from __future__ import annotations
@@ -90,6 +91,15 @@ class PublishSettings:
 
 
 @dataclass(frozen=True)
+class BuildSettings:
+    """How the build runs, from ``[build]``."""
+
+    # Masters shared by machines and workspaces: "s3://bucket/prefix" or "file://DIR".
+    # None: only the workspace's build/.cache.
+    cache: str | None = None
+
+
+@dataclass(frozen=True)
 class Show:
     """The show: everything in podcast.toml, with paths resolved against the workspace."""
 
@@ -113,6 +123,7 @@ class Show:
     timezone: str = "UTC"
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    build: BuildSettings = field(default_factory=BuildSettings)
 
     @property
     def config_path(self) -> Path:
