@@ -6,6 +6,7 @@ import _thread
 import contextlib
 import json
 import os
+import pickle
 import shutil
 import signal
 import sys
@@ -18,10 +19,12 @@ from click.testing import CliRunner
 
 from podcast_pipe.build import build_episodes, select_episodes
 from podcast_pipe.build import job as build_job
+from podcast_pipe.build.cache import open_cache
 from podcast_pipe.build.executors import DaskExecutor, LocalExecutor, fan_out, open_executor
+from podcast_pipe.build.job import Blob
 from podcast_pipe.build.run import master_job
 from podcast_pipe.cli import cli
-from podcast_pipe.config import load_show
+from podcast_pipe.config import inspect_show, load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import BuildError
 from podcast_pipe.files import sha256_file
@@ -262,3 +265,26 @@ def test_the_dask_executor_without_dask_says_what_to_install(monkeypatch):
         open_executor("dask://127.0.0.1:8786")
     with pytest.raises(BuildError, match="dask://HOST:PORT"):
         open_executor("ray://127.0.0.1:1")
+
+
+def test_a_worker_that_cannot_see_the_source_reads_the_caches_copy(s3, tmp_path, make_audio):
+    wav = make_audio("elsewhere/bir.wav", SPEECH.format(seed=8), 1)
+    cache = open_cache(f"s3://{s3.bucket}/cache")
+    blob = Blob(sha256_file(wav), str(wav))
+    cache.share(blob)
+    cache.share(blob)  # once per content
+    assert list(s3.objects("cache/sources/")) == [f"cache/sources/{blob.sha256}"]
+    wav.unlink()  # as on a worker without this machine's files
+    (tmp_path / "scratch").mkdir()
+    copy = cache.local(blob, tmp_path / "scratch")
+    assert sha256_file(copy) == blob.sha256
+    with pytest.raises(BuildError, match="no copy"):
+        cache.local(Blob("0" * 64, str(wav)), tmp_path / "scratch")
+    assert pickle.loads(pickle.dumps(cache)).url == cache.url  # a worker reopens it by URL
+
+
+def test_build_cache_setting_is_validated(tmp_path, make_audio):
+    root = make_show(tmp_path / "show", make_audio, {}, "ftp://host/cache")
+    show, problems = inspect_show(root)
+    assert show is None and "build.cache" in str(problems.errors[0])
+    assert "s3://bucket/cache" in str(problems.errors[0])
