@@ -24,6 +24,7 @@ from .job import Cache, Mastered, MasterJob, run
 
 RETRIES = 2  # a job that crashed or lost its worker runs again, at most this often
 INSTALL_HINT = "pip install 'podcast-pipe[network]'"
+Progress = Callable[[float], None] | None  # fraction done; a cluster reports none
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -34,12 +35,7 @@ class Executor(Protocol):
     slots: int
 
     def master(
-        self,
-        job: MasterJob,
-        cache: Cache,
-        *,
-        force: bool = False,
-        on_progress: Callable[[float], None] | None = None,
+        self, job: MasterJob, cache: Cache, force: bool, on_progress: Progress
     ) -> Mastered: ...
 
     def cancel(self) -> None: ...
@@ -53,14 +49,7 @@ class LocalExecutor:
     def __init__(self, jobs: int | None = None) -> None:
         self.slots = jobs or os.cpu_count() or 1
 
-    def master(
-        self,
-        job: MasterJob,
-        cache: Cache,
-        *,
-        force: bool = False,
-        on_progress: Callable[[float], None] | None = None,
-    ) -> Mastered:
+    def master(self, job: MasterJob, cache: Cache, force: bool, on_progress: Progress) -> Mastered:
         return run(job, cache, force=force, on_progress=on_progress)
 
     def cancel(self) -> None:
@@ -94,14 +83,7 @@ class DaskExecutor:
         self.futures: set[Any] = set()
         self.lock = threading.Lock()
 
-    def master(
-        self,
-        job: MasterJob,
-        cache: Cache,
-        *,
-        force: bool = False,
-        on_progress: Callable[[float], None] | None = None,
-    ) -> Mastered:
+    def master(self, job: MasterJob, cache: Cache, force: bool, on_progress: Progress) -> Mastered:
         """Submit the job and wait for it; workers report no progress, only the result."""
         if isinstance(cache, StoreCache):  # a remote worker may not see this machine's files
             for blob in job.blobs():

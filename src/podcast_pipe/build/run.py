@@ -15,6 +15,7 @@ MP3 that looks done, and the previous output stays intact.
 
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -130,10 +131,9 @@ def build_episode(
     fetched = mastered is None  # unless computed: made elsewhere, or by an earlier run
     if mastered is None:
         reporter.on_progress(episode.slug, 0.0)
-        mastered = (executor or LocalExecutor()).master(
-            job, caches.shared or caches.workspace, force=force,
-            on_progress=lambda f: reporter.on_progress(episode.slug, f),
-        )  # fmt: skip
+        progress = functools.partial(reporter.on_progress, episode.slug)
+        cache = caches.shared or caches.workspace
+        mastered = (executor or LocalExecutor()).master(job, cache, force, progress)
         reporter.on_progress(episode.slug, 1.0)
         if caches.shared:
             mastered = caches.workspace.adopt(job, caches.shared, mastered)
