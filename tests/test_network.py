@@ -61,7 +61,7 @@ def sample_show(folder: Path) -> Path:
     return folder
 
 
-def make_show(root: Path, make_audio, episodes: dict[str, str], cache: str | None = None) -> Path:
+def new_show(root: Path, make_audio, episodes: dict[str, str], cache: str | None = None) -> Path:
     """A workspace with ``episodes`` (slug → lavfi source), 4 s each; returns its root."""
     runner = CliRunner()
     assert runner.invoke(cli, ["init", str(root), "--title", root.name]).exit_code == 0
@@ -109,8 +109,8 @@ def test_the_sample_show_on_a_cluster_is_byte_identical_to_a_local_build(cluster
 
 
 def test_a_job_key_holds_its_inputs_and_no_path(tmp_path, make_audio):
-    here = make_show(tmp_path / "a", make_audio, {"bir": SPEECH.format(seed=1)})
-    there = make_show(tmp_path / "b", make_audio, {"bir": SPEECH.format(seed=1)})
+    here = new_show(tmp_path / "a", make_audio, {"bir": SPEECH.format(seed=1)})
+    there = new_show(tmp_path / "b", make_audio, {"bir": SPEECH.format(seed=1)})
     jobs = []
     for root in (here, there):
         show = load_show(root)
@@ -127,7 +127,7 @@ def test_a_network_of_three_shows_builds_all_but_the_broken_episode(cluster, tmp
         episodes = {f"{name}-{i}": SPEECH.format(seed=10 * n + i) for i in (1, 2)}
         if name == "hazar":
             episodes["sessiz"] = "anullsrc=r=44100:cl=mono"  # silence: cannot be mastered
-        make_show(shows / name, make_audio, episodes)
+        new_show(shows / name, make_audio, episodes)
     (tmp_path / "network.toml").write_text('shows = ["shows/ege", "shows/hazar", "shows/marmara"]')
     runner = CliRunner()
     spec = dask_spec(cluster)
@@ -168,8 +168,8 @@ def _stall_first_master(marker: str) -> None:
 
 
 def test_a_killed_workers_job_runs_again_with_the_same_result(cluster, tmp_path, make_audio):
-    root = make_show(tmp_path / "show", make_audio, {"bir": SPEECH.format(seed=7)})
-    reference = make_show(tmp_path / "copy" / "show", make_audio, {"bir": SPEECH.format(seed=7)})
+    root = new_show(tmp_path / "show", make_audio, {"bir": SPEECH.format(seed=7)})
+    reference = new_show(tmp_path / "copy" / "show", make_audio, {"bir": SPEECH.format(seed=7)})
     build(reference, LocalExecutor(1))
     marker = tmp_path / "stalled.pid"
     with contextlib.closing(DaskExecutor(cluster)) as executor:
@@ -194,8 +194,8 @@ def test_a_killed_workers_job_runs_again_with_the_same_result(cluster, tmp_path,
 
 def test_an_s3_cache_is_shared_by_two_workspaces(s3, tmp_path, make_audio, monkeypatch):
     cache = f"s3://{s3.bucket}/cache"
-    first = make_show(tmp_path / "first", make_audio, {"bir": SPEECH.format(seed=5)}, cache)
-    second = make_show(tmp_path / "second", make_audio, {"bir": SPEECH.format(seed=5)}, cache)
+    first = new_show(tmp_path / "first", make_audio, {"bir": SPEECH.format(seed=5)}, cache)
+    second = new_show(tmp_path / "second", make_audio, {"bir": SPEECH.format(seed=5)}, cache)
     [made] = build(first, LocalExecutor(1))
     assert made.action == "encoded"
     stored = s3.objects("cache/")
@@ -214,7 +214,7 @@ def test_an_s3_cache_is_shared_by_two_workspaces(s3, tmp_path, make_audio, monke
 
 def test_a_master_in_a_folder_cache_is_complete_or_absent(tmp_path, make_audio, monkeypatch):
     cache = tmp_path / "shared"
-    root = make_show(tmp_path / "show", make_audio, {"bir": SPEECH.format(seed=6)},
+    root = new_show(tmp_path / "show", make_audio, {"bir": SPEECH.format(seed=6)},
                      f"file://{cache}")  # fmt: skip
 
     def killed(*args, **kwargs):
@@ -284,7 +284,7 @@ def test_a_worker_that_cannot_see_the_source_reads_the_caches_copy(s3, tmp_path,
 
 
 def test_build_cache_setting_is_validated(tmp_path, make_audio):
-    root = make_show(tmp_path / "show", make_audio, {}, "ftp://host/cache")
+    root = new_show(tmp_path / "show", make_audio, {}, "ftp://host/cache")
     show, problems = inspect_show(root)
     assert show is None and "build.cache" in str(problems.errors[0])
     assert "s3://bucket/cache" in str(problems.errors[0])
