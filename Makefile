@@ -32,6 +32,7 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
+	$(BIN)/python benchmarks/bench_check.py
 
 bench-network: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py

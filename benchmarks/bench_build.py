@@ -169,7 +169,11 @@ def main() -> None:
                 f"{minutes} min", run.tool, f"{run.wall_s:.1f}", f"{run.wall_s / baseline:.2f}x",
                 f"{run.peak_rss_mb:.0f}", f"{measured.integrated:.1f}", f"{measured.true_peak:.1f}",
             ))  # fmt: skip
-    header = ("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB", "LUFS", "dBTP")
+    print_table(("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB", "LUFS", "dBTP"), rows)
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """The machine, then one aligned table."""
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     print(f"{os.cpu_count()} cores, ffmpeg {find_ffmpeg()}")
     for row in [header, tuple("-" * w for w in widths), *rows]:

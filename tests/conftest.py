@@ -11,7 +11,7 @@ import subprocess
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -313,6 +313,134 @@ def make_audio(tmp_path: Path) -> Callable[..., Path]:
         ]  # fmt: skip
         subprocess.run(command, check=True, capture_output=True, timeout=60)
         return path
+
+    return make
+
+
+# --- Website: the sample show rendered, with real MP3s, served over HTTP -------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_VTT = """WEBVTT
+
+00:00:01.000 --> 00:00:04.000
+<v Ayşe>Merhaba, İzmir'den selamlar!
+
+00:00:08.500 --> 00:00:12.000
+<v Perviz>Salam, Bakıdan salamlar: ğ ı ş ə İ.
+
+00:00:20.000 --> 00:00:24.000
+Ege ile Hazar &amp; iki kıyı.
+"""
+
+SAMPLE_SITE_SETTINGS = """
+[site]
+links = {apple = "https://podcasts.apple.com/tr/podcast/id1234567890", spotify = "https://open.spotify.com/show/4rOoJ6Egrf8K2IrywzwOMk"}
+"""
+
+
+@dataclass
+class SampleSite:
+    """The sample show's site as published: a served folder with pages, MP3s and feed."""
+
+    url: str  # base URL of the server, ends with "/"
+    root: Path  # the served folder
+    show: Show
+    items: list  # [(Episode, LiveEpisode)] as handed to render_site and render_feed
+    hidden: list  # episodes in episodes/ that must not appear (draft, scheduled)
+    objects: dict[str, bytes]  # the website's objects, as published
+    plan: Any  # the publish that produced it (publish.Plan)
+
+
+def _sample_workspace(folder: Path) -> Path:
+    """A copy of the repo's sample show plus a draft, a scheduled episode and a transcript."""
+    import shutil
+
+    (folder / "feed").mkdir(parents=True)
+    config = (REPO / "podcast.toml").read_text(encoding="utf-8").split("\n[site]")[0]
+    config += SAMPLE_SITE_SETTINGS
+    (folder / "podcast.toml").write_text(config, encoding="utf-8")
+    shutil.copy(REPO / "feed" / "cover.jpg", folder / "feed")
+    shutil.copytree(REPO / "episodes", folder / "episodes")
+    (folder / "episodes" / "01-izmir-ve-baku.vtt").write_text(SAMPLE_VTT, encoding="utf-8")
+    for stem, extra in (("taslak-bolum", "draft: true"), ("gelecek-bolum", "")):
+        (folder / "episodes" / f"{stem}.md").write_text(
+            f'---\ntitle: "Gizli {stem}"\ndate: 2099-01-01T10:00:00+03:00\n{extra}\n---\nGizli.\n',
+            encoding="utf-8",
+        )
+        shutil.copy(REPO / "episodes" / "00-fragman.flac", folder / "episodes" / f"{stem}.flac")
+    return folder
+
+
+def fake_sample_build(show: Show, episodes: list[Episode]) -> list[tuple[Episode, Record]]:
+    """Each episode "built": a short sine MP3 in build/ and the record a build would write."""
+    from mutagen.mp3 import MP3
+
+    from podcast_pipe.files import sha256_file
+
+    show.build_dir.mkdir(parents=True, exist_ok=True)
+    built = []
+    for n, episode in enumerate(episodes):
+        mp3 = show.build_dir / f"{episode.slug}.mp3"
+        command = [
+            imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
+            "-i", f"sine=frequency={330 + 110 * n}:duration={40 + n}", "-ac", "1", "-b:a", "64k",
+            str(mp3),
+        ]  # fmt: skip
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        record = Record(
+            episode.slug,
+            mp3,
+            mp3.stat().st_size,
+            sha256_file(mp3),
+            MP3(mp3).info.length,
+            sha256_file(episode.audio_path),
+        )
+        built.append((episode, record))
+    return built
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SampleSite]:
+    """The sample show published to its file:// target, served by `serve` on 127.0.0.1."""
+    from podcast_pipe.config import load_show
+    from podcast_pipe.episodes import load_episodes
+    from podcast_pipe.publish import open_show_target, release
+    from podcast_pipe.serve import make_server, preview_dir
+
+    base = tmp_path_factory.mktemp("site")
+    workspace = load_show(_sample_workspace(base / "show"))
+    public = workspace.root / "public"  # the sample's target, file://public
+    server = make_server(public, port=0)
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    show = replace(workspace, publish=replace(workspace.publish, base_url=url))
+    catalog = load_episodes(show)
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    built = fake_sample_build(show, catalog.ready(now))
+    plan = release(show, open_show_target(show), built, now=now)
+    assert preview_dir(show) == public.resolve()
+    objects = {key: (public / key).read_bytes() for key in plan.manifest.site}
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    hidden = [e for e in catalog.episodes if e.state(now) != "ready"]
+    yield SampleSite(url, public, show, plan.items, hidden, objects, plan)
+    server.shutdown()
+    server.server_close()
+
+
+# Speech-like: band-limited pink noise in ~2.7 syllables a second, a 1.5 s pause every 7 s,
+# over a room tone 40 dB down (as benchmarks/bench_build.py makes it).
+SPEECH = (
+    "anoisesrc=c=pink:r=44100:a=0.25:seed=1,lowpass=f=7000,"
+    "volume='0.01+pow(abs(sin(2*PI*2.7*t)),3)*lt(mod(t,7),5.5)':eval=frame"
+)
+
+
+@pytest.fixture
+def make_speech(make_audio: Callable[..., Path]) -> Callable[..., Path]:
+    """Render speech-like audio: make_speech(name, seconds, *options) (mono unless -ac 2)."""
+
+    def make(name: str = "speech.wav", seconds: float = 10.0, *options: str) -> Path:
+        return make_audio(name, SPEECH, seconds, *options)
 
     return make
 

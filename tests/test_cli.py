@@ -19,7 +19,9 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Path]) -> None:
+def test_init_new_check_round_trip(
+    tmp_path: Path, make_image: Callable[..., Path], make_audio: Callable[..., Path]
+) -> None:
     show = tmp_path / "show"
     code, out = run("init", str(show), "--title", "İzmir–Bakü")
     assert code == 0 and "created" in out
@@ -29,12 +31,11 @@ def test_init_new_check_round_trip(tmp_path: Path, make_image: Callable[..., Pat
     code, out = run("init", str(show))
     assert code == 1 and "a show already lives here" in out
 
-    audio = tmp_path / "kayıt.wav"
-    audio.write_bytes(b"RIFF")
+    audio = make_audio("kayıt.wav", "sine=f=440", 2.0)  # check decodes it
     code, out = run("-C", str(show), "new", "Bölüm 1: Giriş", "--audio", str(audio))
     assert code == 0, out
     assert (show / "episodes" / "01-bolum-1-giris.md").is_file()
-    assert (show / "episodes" / "01-bolum-1-giris.wav").read_bytes() == b"RIFF"
+    assert (show / "episodes" / "01-bolum-1-giris.wav").read_bytes() == audio.read_bytes()
     assert audio.exists()  # copied, never moved
 
     code, out = run("-C", str(show), "new", "İkinci bölüm")

@@ -117,3 +117,108 @@ def test_find_root_walks_up_and_explains(tmp_path: Path) -> None:
     assert find_root(tmp_path / "episodes" / "deep") == tmp_path.resolve()
     with pytest.raises(ConfigError, match="podcast-pipe init"):
         find_root(tmp_path.parent / "elsewhere")
+
+
+PODCASTING20 = """
+txt = [{text = "a1b2c3", purpose = "applepodcastsverify"}, {text = "serbest"}]
+license = "CC-BY-4.0"
+location = {name = "İzmir", geo = "38.4237,27.1428", osm = "r223474"}
+podroll = [{guid = "917393E3-1B1E-5CEF-ACE4-EDAA54E1F810", title = "Podcasting 2.0"}]
+schedule = {rrule = "FREQ=WEEKLY;BYDAY=MO", dtstart = 2026-01-05T09:00:00+03:00}
+podping = true
+images = ["social", "banner"]
+
+[feed]
+page_size = 50
+description_chapters = false
+"""
+
+
+def test_podcasting20_settings_and_feed_section(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path, MINIMAL + PODCASTING20))
+    assert [(t.text, t.purpose) for t in show.txt] == [
+        ("a1b2c3", "applepodcastsverify"),
+        ("serbest", None),
+    ]
+    assert show.license.identifier == "CC-BY-4.0" and show.license.url is None
+    # geo gets its scheme, an OSM id its upper-case type letter.
+    assert (show.location.geo, show.location.osm) == ("geo:38.4237,27.1428", "R223474")
+    assert show.podroll[0].guid == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert show.schedule.rrule == "FREQ=WEEKLY;BYDAY=MO" and show.schedule.text == "Weekly"
+    assert show.schedule.dtstart == "2026-01-05T09:00:00+03:00"
+    assert show.podping is True and show.images == ("social", "banner")
+    assert show.feed.page_size == 50 and show.feed.description_chapters is False
+    defaults = load_show(write(tmp_path, MINIMAL))
+    assert defaults.feed.page_size is None and defaults.feed.description_chapters is True
+    assert defaults.txt == () and defaults.schedule is None and defaults.podping is False
+
+
+def test_bad_podcasting20_settings_name_field_and_fix(tmp_path: Path) -> None:
+    bad = """
+txt = [{text = "", purpos = "x"}]
+license = {identifier = "custom", url = "ftp://x"}
+location = {name = "Bakü", geo = "geo:140.4,49.8", osm = "Q42"}
+podroll = ["not-a-guid"]
+schedule = "FREQ=SOMETIMES"
+images = ["socail"]
+
+[feed]
+page_size = 0
+chapters = true
+"""
+    found = "\n".join(errors(tmp_path, MINIMAL + bad))
+    for expected in (
+        "show.txt[1].purpos: unknown key — did you mean `purpose`?",
+        "show.txt[1].text: must be non-empty text",
+        "show.license.url: not an http(s) URL: 'ftp://x'",
+        "show.location.geo: not a geo URI: 'geo:140.4,49.8' — latitude,longitude",
+        "show.location.osm: not an OpenStreetMap id: 'Q42'",
+        "show.podroll[1].guid: not a podcast:guid: 'not-a-guid'",
+        "show.schedule.rrule: not an RFC 5545 rule: invalid 'FREQ': SOMETIMES",
+        "show.images: unknown purpose 'socail' — did you mean `social`?",
+        "feed.page_size: must be 1 or more, not 0",
+        "feed.chapters: unknown key — valid keys: description_chapters, page_size",
+    ):
+        assert expected in found, found
+    assert "is required unless" not in found  # one problem per mistake
+
+
+def test_schedule_with_count_needs_a_start_and_complete_shows_need_no_rule(
+    tmp_path: Path,
+) -> None:
+    counted = MINIMAL + 'schedule = "FREQ=WEEKLY;COUNT=10"\n'
+    assert any("show.schedule.dtstart: is required" in e for e in errors(tmp_path, counted))
+    done = load_show(write(tmp_path, MINIMAL + 'schedule = {complete = true, text = "Bitti"}\n'))
+    assert (done.schedule.complete, done.schedule.rrule, done.schedule.text) == (
+        True,
+        None,
+        "Bitti",
+    )
+
+
+def test_site_defaults_and_settings(tmp_path: Path) -> None:
+    show = load_show(write(tmp_path, MINIMAL))
+    assert show.site.enabled and show.site.links == () and show.site.accent == "#0b6e6e"
+    text = MINIMAL + (
+        '[site]\nenabled = false\naccent = "#AA3300"\n'
+        'links = {spotify = "https://open.spotify.com/show/x", apple = "https://podcasts.apple.com/x"}\n'
+    )
+    site = load_show(write(tmp_path, text)).site
+    assert not site.enabled and site.accent == "#aa3300"
+    # Shown in a fixed order, whatever the order in the file.
+    assert site.links == (
+        ("apple", "https://podcasts.apple.com/x"),
+        ("spotify", "https://open.spotify.com/show/x"),
+    )
+
+
+def test_site_problems_name_the_field(tmp_path: Path) -> None:
+    text = (
+        MINIMAL
+        + '[site]\naccent = "teal"\nlinks = {aple = "https://x", spotify = "open.spotify.com"}\n'
+    )
+    found = errors(tmp_path, text)
+    assert any("site.accent" in e and "#rrggbb" in e for e in found)
+    assert any("site.links.aple" in e and "apple" in e for e in found)
+    assert any("site.links.spotify" in e and "http" in e for e in found)
+    assert any("did you mean `site`" in e for e in errors(tmp_path, MINIMAL + "[stie]\n"))

@@ -138,6 +138,17 @@ def test_audio_without_metadata_is_pending_not_an_error(tmp_path: Path) -> None:
             "chapters[1].ur: unknown key — did you mean `url`?",
         ),
         ("persons: [{role: guest}]\n", "persons[1]: needs a name"),
+        ("soundbites: {start: 1}\n", "soundbites: must be a list"),
+        ('soundbites: [{start: "later", duration: 30}]\n', "soundbites[1].start: not a time"),
+        ("soundbites: [{start: 10, duration: 0}]\n", "soundbites[1].duration: not a length"),
+        ("soundbites: [{start: 10, duration: 300}]\n", "soundbites[1].duration: not a length"),
+        (
+            "soundbites: [{start: 10, duration: 30, titel: x}]\n",
+            "soundbites[1].titel: unknown key — did you mean `title`?",
+        ),
+        ("location: {name: Bakü, geo: 'north'}\n", "location.geo: not a geo URI: 'north'"),
+        ("location: {geo: 'geo:40.4,49.8'}\n", "location.name: must be non-empty text"),
+        ("license: {url: 'https://e.org/l'}\n", "license.identifier: must be non-empty text"),
         ("draft: 1\n", "draft: must be true or false"),
     ],
 )
@@ -255,3 +266,22 @@ def test_timestamps() -> None:
     assert parse_timestamp(135) == 135  # YAML 1.1 reads unquoted 02:15 as 135
     assert parse_timestamp("2:75") is None
     assert parse_timestamp(True) is None
+
+
+def test_soundbites_location_and_license_from_front_matter(tmp_path: Path) -> None:
+    front = GOOD.replace(
+        "persons:",
+        'soundbites:\n  - {start: "01:08", duration: 45.5, title: "İlk gün"}\n'
+        "  - {start: 300, duration: 30}\n"
+        'location: {name: "Bakü", geo: "geo:40.4093,49.8671", osm: R1913779}\n'
+        'license: "CC-BY-SA-4.0"\npersons:',
+    )
+    _, catalog = catalog_of(tmp_path, {"ep.md": front, "ep.wav": b"x"})
+    assert messages(catalog) == []
+    [episode] = catalog.episodes
+    assert [(b.start_s, b.duration_s, b.title) for b in episode.soundbites] == [
+        (68.0, 45.5, "İlk gün"),
+        (300.0, 30.0, None),
+    ]
+    assert (episode.location.name, episode.location.osm) == ("Bakü", "R1913779")
+    assert episode.license.identifier == "CC-BY-SA-4.0"

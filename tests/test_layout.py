@@ -32,6 +32,13 @@ def test_content_types_and_cache_policy():
         (layout.TRANSCRIPT, {"slug": "izmir", "ext": ".srt"}, "transcripts/izmir.srt"),
         (layout.FEED, {}, "feed.xml"),
         (layout.MANIFEST, {}, "manifest.json"),
+        (layout.SITE_PAGE, {}, "index.html"),
+        (layout.EPISODE_PAGE, {"slug": "izmir"}, "episodes/izmir/index.html"),
+        (layout.EMBED_PAGE, {"slug": "izmir"}, "episodes/izmir/embed.html"),
+        (layout.SITE_CSS, {}, "site.css"),
+        (layout.SITE_JS, {}, "site.js"),
+        (layout.SITEMAP, {}, "sitemap.xml"),
+        (layout.SITE_PICTURE, {"picture": "card", "name": "izmir-ve-baku", "hash8": "ab" * 32, "ext": ".jpg"}, "images/card-izmir-ve-baku-abababab.jpg"),
         (layout.LOCK, {}, "publish.lock"),
     ],
 )  # fmt: skip
@@ -40,8 +47,24 @@ def test_every_key_a_row_makes_is_read_back_as_that_row(row, fields, key):
     assert layout.row_for(key) is row
 
 
+def test_the_website_is_served_as_browsers_need_it():
+    page = {"content_type": "text/html; charset=utf-8", "cache_control": layout.SHORT}
+    for key in ("index.html", "episodes/izmir/index.html", "episodes/izmir/embed.html"):
+        assert layout.headers(key) == page
+    assert content_type("site.css") == "text/css; charset=utf-8"
+    assert content_type("site.js") == "text/javascript; charset=utf-8"
+    assert content_type("sitemap.xml") == "application/xml"  # a sitemap is no RSS feed
+    assert layout.headers("images/thumb-show-0123abcd.jpg") == {
+        "content_type": "image/jpeg",
+        "cache_control": layout.IMMUTABLE,
+    }
+    assert layout.row_for("images/thumb-show-0123abcd.jpg") is layout.SITE_PICTURE
+    assert layout.row_for("images/cover-0123abcd.jpg") is layout.IMAGE
+
+
 def test_only_content_hashed_keys_are_immutable():
-    assert [row.kind for row in layout.ROWS if row.immutable] == ["media", "image"]
+    immutable = [row.kind for row in layout.ROWS if row.immutable]
+    assert immutable == ["media", "site picture", "image"]
     # a hand-made name under episodes/ has no hash: it may change, so it is not cached forever
     assert layout.row_for("episodes/notes.html") is None
     assert not layout.is_immutable("episodes/izmir-notahash.mp3")
@@ -52,9 +75,9 @@ def test_only_content_hashed_keys_are_immutable():
 
 
 def test_a_new_row_extends_the_layout(monkeypatch):
-    page = layout.Row("episode page", "episodes/{slug}/index.html")
+    page = layout.Row("episode transcript page", "episodes/{slug}/transcript.html")
     monkeypatch.setattr(layout, "ROWS", (*layout.ROWS, page))
-    assert layout.row_for("episodes/izmir/index.html") is page
+    assert layout.row_for("episodes/izmir/transcript.html") is page
     assert layout.row_for("episodes/izmir-1234abcd.mp3") is layout.MEDIA
     assert layout.headers(page.key(slug="izmir")) == {
         "content_type": "text/html; charset=utf-8",

@@ -134,7 +134,10 @@ def test_episode_art_is_checked(
     small = make_image("episodes/a.jpg", size=600)
     good = make_image("episodes/b.jpg", size=1400)
     episodes = [make_episode("a", image=small), make_episode("b", image=good)]
-    assert kinds(lint_show(make_show(), episodes)) == [("error", "episode art")]
+    problems = lint_show(make_show(), episodes)
+    assert kinds(problems) == [("error", "image")]
+    # The message points at what to edit: the metadata file and its field, then the image.
+    assert str(problems.errors[0]).startswith(f"{episodes[0].meta_path}: image: a.jpg is 600×600")
 
 
 def test_long_show_notes_warn_that_the_description_is_cut(

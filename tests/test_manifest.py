@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 
 import pytest
@@ -15,8 +16,11 @@ from podcast_pipe.manifest import (
     dump_manifest,
     parse_manifest,
     read_local,
+    retired_objects,
     write_local,
 )
+
+WEEK = dt.timedelta(days=7)
 
 
 def live(slug: str, guid: str, sha: str = "a" * 64, **more) -> LiveEpisode:
@@ -42,6 +46,8 @@ MANIFEST = Manifest(
     ),
     cover_key="images/cover-87654321.jpg",
     feed_sha256="f" * 64,
+    retired={"episodes/izmir-ve-baku-bbbbbbbb.mp3": "2026-11-26T12:00:00+00:00"},
+    headers={"acl": "public-read", "headers": "0123abcd"},
 )
 
 
@@ -66,6 +72,29 @@ def test_keys_name_every_live_object():
     }
 
 
+def test_the_website_is_recorded_by_key_and_hash():
+    site = {"index.html": "1" * 64, "images/card-show-22222222.jpg": "2" * 64}
+    manifest = dataclasses.replace(MANIFEST, site=site)
+    assert manifest.keys == MANIFEST.keys | set(site)  # retired pages are deleted like the rest
+    data = dump_manifest(manifest)
+    assert json.loads(data)["site"] == site
+    assert parse_manifest(data, "m") == manifest != MANIFEST
+    assert parse_manifest(dump_manifest(MANIFEST), "m").site == {}
+
+
+def test_retired_objects_are_stored_not_live_and_listed_with_their_deadline():
+    old = "episodes/izmir-ve-baku-bbbbbbbb.mp3"
+    assert old not in MANIFEST.keys and MANIFEST.stored == MANIFEST.keys | {old}
+    (retired,) = retired_objects(MANIFEST, dt.timedelta(days=7))
+    left = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
+    assert (retired.key, retired.left_at, retired.delete_after) == (old, left, left + WEEK)
+    # a manifest from before the grace period has none, and records no header settings
+    raw = json.loads(dump_manifest(MANIFEST))
+    del raw["retired"], raw["headers"]
+    older = parse_manifest(json.dumps(raw).encode(), "m")
+    assert (older.retired, older.headers) == ({}, {})
+
+
 def test_missing_local_copy_is_an_empty_manifest(tmp_path):
     assert read_local(tmp_path / "manifest.json") == Manifest()
 
@@ -79,7 +108,14 @@ def test_unknown_keys_survive_a_rewrite():
 
 @pytest.mark.parametrize(
     "data",
-    [b"{not json", b'{"episodes": [{"slug": "x"}]}', b"[]", b"\xff\xfe"],
+    [
+        b"{not json",
+        b'{"episodes": [{"slug": "x"}]}',
+        b"[]",
+        b"\xff\xfe",
+        b'{"episodes": [], "site": ["index.html"]}',
+        b'{"episodes": [], "retired": ["x"]}',
+    ],
 )
 def test_damaged_manifest_names_the_source(data):
     with pytest.raises(PublishError, match="damaged manifest") as caught:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from podcast_pipe.notes import notes_html, notes_text, truncate_bytes
+from podcast_pipe.notes import (
+    notes_html,
+    notes_text,
+    timestamp,
+    truncate_bytes,
+    with_chapters,
+    with_chapters_html,
+)
 
 
 def test_truncate_bytes_never_splits_a_letter() -> None:
@@ -20,3 +27,15 @@ def test_show_notes_images_become_links_and_text_keeps_urls() -> None:
     )
     assert notes_text("- bir\n\n- iki") == "• bir\n• iki"
     assert notes_text("1. bir\n2. iki") == "1. bir\n2. iki"
+
+
+def test_chapter_timestamps_round_down_and_grow_hours() -> None:
+    assert timestamp(0) == "(00:00)"
+    assert timestamp(142.99) == "(02:22)"  # never after the chapter's start
+    assert timestamp(3725.9) == "(01:02:05)"
+    chapters = [(0.0, "Giriş"), (142.75, "Tarihi bağ"), (607.25, "Son")]
+    assert with_chapters("Notlar", chapters) == (
+        "Notlar\n\n(00:00) Giriş\n(02:22) Tarihi bağ\n(10:07) Son"
+    )
+    assert with_chapters("Notlar", []) == "Notlar"
+    assert with_chapters_html("<p>N</p>", chapters[:1]) == "<p>N</p><p>(00:00) Giriş</p>"

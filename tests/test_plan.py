@@ -17,6 +17,7 @@ import pytest
 
 from conftest import Record
 from podcast_pipe.chapters import Chapter
+from podcast_pipe.config import SiteSettings
 from podcast_pipe.manifest import Manifest
 from podcast_pipe.publish import layout
 from podcast_pipe.publish.plan import Plan, Sources, plan_release
@@ -49,9 +50,14 @@ def sha(data: bytes) -> str:
 
 @pytest.fixture
 def world(tmp_path: Path, make_show: Callable, make_episode: Callable):
-    """A show with two built episodes, the second with art, chapters and a transcript."""
+    """A show with two built episodes, the second with art, chapters and a transcript.
+
+    Without its website: the site's planning is tested with ``site_world``.
+    """
     nowhere = tmp_path / "never-created"
-    show = make_show(root=nowhere, image=nowhere / "feed/cover.jpg")
+    show = make_show(
+        root=nowhere, image=nowhere / "feed/cover.jpg", site=SiteSettings(enabled=False)
+    )
     izmir = make_episode("izmir", episode=1, date=dt.datetime(2026, 1, 12, tzinfo=dt.UTC))
     baku = make_episode(
         "baku",
@@ -79,10 +85,10 @@ def world(tmp_path: Path, make_show: Callable, make_episode: Callable):
 EMPTY = Manifest()
 
 
-def plan(world, previous: Manifest = EMPTY, episodes=None) -> Plan:
+def plan(world, previous: Manifest = EMPTY, episodes=None, now=NOW, **options) -> Plan:
     show, built, files = world
     return plan_release(
-        show, built if episodes is None else episodes, previous, NOW, files.sources()
+        show, built if episodes is None else episodes, previous, now, files.sources(), **options
     )
 
 
@@ -130,16 +136,68 @@ def test_a_changed_sidecar_is_sent_again_under_the_same_key(world):
     assert second.deletes == [] and [e.slug for e in second.changes.changed] == ["baku"]
 
 
-def test_a_remastered_episode_gets_a_new_key_and_the_old_one_is_deleted(world):
+def remastered(world) -> tuple[Plan, list, Plan]:
+    """The first plan; the episodes with izmir re-mastered; the plan for them against the first."""
     first = plan(world)
+    (izmir, record), baku = world[1]
+    louder = [(izmir, dataclasses.replace(record, sha256=sha(b"louder"), bytes=999)), baku]
+    return first, louder, plan(world, first.manifest, louder)
+
+
+def test_a_remastered_episode_gets_a_new_key_and_the_old_one_is_kept_for_keep_old(world):
+    first, louder, second = remastered(world)
     show, built, files = world
-    izmir, record = built[0]
-    louder = dataclasses.replace(record, sha256=sha(b"louder"), bytes=999)
-    second = plan(world, first.manifest, [(izmir, louder), built[1]])
     new = second.manifest.by_slug()["izmir"]
+    old_key = first.manifest.by_slug()["izmir"].media_key
     assert [u.key for u in second.uploads] == [new.media_key]
-    assert second.deletes == [first.manifest.by_slug()["izmir"].media_key]
     assert new.guid == first.manifest.by_slug()["izmir"].guid
+    # out of the feed, still on the target: cached feeds name it for hours
+    assert second.deletes == [] and second.manifest.retired == {old_key: NOW.isoformat()}
+    assert f"  {old_key}" in second.describe()
+    assert old_key not in feedparser.parse(second.feed).entries[1].enclosures[0].href
+    # 6 days later: nothing to do (no write); 7 days later: deleted
+    later = plan(world, second.manifest, louder, now=NOW + dt.timedelta(days=6, hours=23))
+    assert later.up_to_date and later.manifest.retired == second.manifest.retired
+    due = plan(world, second.manifest, louder, now=NOW + dt.timedelta(days=7))
+    assert due.deletes == [old_key] and due.manifest.retired == {} and not due.up_to_date
+    assert due.retired == {old_key: NOW.isoformat()}  # a failed deletion is recorded again
+    assert due.uploads == [] and not due.feed_changed
+    # --prune-now deletes at once; keep_old = 0 likewise
+    assert plan(world, first.manifest, louder, prune_now=True).deletes == [old_key]
+    world = (replace_publish(show, keep_old=dt.timedelta(0)), built, files)
+    assert plan(world, first.manifest, louder).deletes == [old_key]
+
+
+def replace_publish(show, **settings):
+    return dataclasses.replace(show, publish=dataclasses.replace(show.publish, **settings))
+
+
+def test_an_object_back_in_the_feed_is_live_again_and_not_uploaded(world):
+    first, _, second = remastered(world)
+    undone = plan(world, second.manifest, world[1], now=NOW + dt.timedelta(days=1))
+    back = first.manifest.by_slug()["izmir"].media_key
+    assert undone.uploads == []  # still on the target
+    assert undone.manifest.retired == {
+        second.manifest.by_slug()["izmir"].media_key: (NOW + dt.timedelta(days=1)).isoformat()
+    }
+    assert back in undone.manifest.keys and undone.deletes == []
+
+
+def test_changed_header_settings_are_applied_to_the_objects_already_there(world):
+    first = plan(world, stores_headers=True)
+    assert first.restyle == [] and first.manifest.headers["acl"] == ""
+    assert plan(world, first.manifest, stores_headers=True).up_to_date
+    show, built, files = world
+    public = (replace_publish(show, acl="public-read"), built, files)
+    second = plan(public, first.manifest, stores_headers=True)
+    assert second.uploads == [] and not second.feed_changed and second.deletes == []
+    assert second.restyle == sorted(first.manifest.keys | {layout.FEED_KEY})
+    assert second.manifest.headers["acl"] == "public-read"
+    text = "\n".join(second.describe())
+    assert "headers and ACL 'public-read' to 7 object(s)" in text and "upload" not in text
+    assert plan(public, second.manifest, stores_headers=True).up_to_date
+    # a folder keeps no headers: nothing to apply, nothing recorded
+    assert plan(public, first.manifest).restyle == []
 
 
 def test_a_renamed_episode_keeps_its_guid_by_its_source_audio(world):
@@ -152,7 +210,7 @@ def test_a_renamed_episode_keeps_its_guid_by_its_source_audio(world):
     )
     assert [(a.slug, b.slug) for a, b in second.changes.renamed] == [("izmir", "izmir-koy")]
     assert second.manifest.by_slug()["izmir-koy"].guid == first.manifest.by_slug()["izmir"].guid
-    assert second.deletes == [first.manifest.by_slug()["izmir"].media_key]
+    assert list(second.manifest.retired) == [first.manifest.by_slug()["izmir"].media_key]
 
 
 def test_episodes_without_a_build_stay_as_live_or_stay_out(world):

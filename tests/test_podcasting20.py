@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -115,3 +117,70 @@ def test_values_outside_the_spec_are_refused() -> None:
         Podcasting20Extension().podcast_medium("radio")
     with pytest.raises(ValueError, match="transcript"):
         Podcasting20EntryExtension().podcast_transcript("https://e.org/t", type="audio/mpeg")
+
+
+def test_new_channel_tags() -> None:
+    fg = generator()
+    p20 = fg.podcast20
+    p20.podcast_txt("05124", purpose="applepodcastsverify")
+    p20.podcast_license("my-license-v1", url="https://example.org/license.pdf")
+    p20.podcast_location("Bakü", geo="geo:40.4093,49.8671", osm="R1913779")
+    p20.podcast_image("https://e.org/i/social.jpg", purpose="social", width=1200, height=630)
+    p20.podcast_trailer(
+        "https://e.org/t.mp3",
+        "Yakında",
+        pubdate=dt.datetime(2026, 4, 1, 8, tzinfo=dt.UTC),
+        length=12345,
+        type="audio/mpeg",
+    )
+    p20.podcast_podroll("917393e3-1b1e-5cef-ace4-edaa54e1f810")
+    p20.podcast_update_frequency("Tamamlandı", complete=True)
+    p20.podcast_podping(True)
+    channel = channel_of(fg)
+    assert channel.find("podcast:txt", NS).attrib == {"purpose": "applepodcastsverify"}
+    assert channel.find("podcast:license", NS).get("url") == "https://example.org/license.pdf"
+    assert channel.find("podcast:location", NS).attrib == {
+        "geo": "geo:40.4093,49.8671",
+        "osm": "R1913779",
+    }
+    assert channel.find("podcast:image", NS).attrib == {
+        "href": "https://e.org/i/social.jpg",
+        "aspect-ratio": "40/21",
+        "width": "1200",
+        "height": "630",
+        "purpose": "social",
+    }
+    trailer = channel.find("podcast:trailer", NS)
+    assert (trailer.text, trailer.get("pubdate")) == ("Yakında", "Wed, 01 Apr 2026 08:00:00 +0000")
+    assert "season" not in trailer.attrib
+    remote = channel.find("podcast:podroll/podcast:remoteItem", NS)
+    assert remote.attrib == {"feedGuid": "917393e3-1b1e-5cef-ace4-edaa54e1f810"}
+    frequency = channel.find("podcast:updateFrequency", NS)
+    assert (frequency.text, frequency.attrib) == ("Tamamlandı", {"complete": "true"})
+    assert channel.find("podcast:podping", NS).attrib == {"usesPodping": "true"}
+
+
+def test_new_item_tags() -> None:
+    fg = generator()
+    entry = fg.add_entry()
+    entry.title("Bölüm 1")
+    entry.podcast20.podcast_soundbite(73.0, 60.0, "Neden önemli")
+    entry.podcast20.podcast_soundbite(1234.5678, 15.25)
+    entry.podcast20.podcast_license("CC-BY-4.0")
+    entry.podcast20.podcast_location("İzmir")
+    item = channel_of(fg).find("item")
+    bites = [(b.attrib, b.text) for b in item.findall("podcast:soundbite", NS)]
+    assert bites == [
+        ({"startTime": "73", "duration": "60"}, "Neden önemli"),
+        ({"startTime": "1234.568", "duration": "15.25"}, None),
+    ]
+    license = item.find("podcast:license", NS)
+    assert (license.text, license.attrib) == ("CC-BY-4.0", {})
+    assert item.find("podcast:location", NS).attrib == {}
+    # A channel's place and license stay on the channel.
+    assert channel_of(fg).find("podcast:license", NS) is None
+
+
+def test_a_trailer_needs_its_date() -> None:
+    with pytest.raises(ValueError, match="pubdate"):
+        Podcasting20Extension().podcast_trailer("https://e.org/t.mp3", "Yakında")

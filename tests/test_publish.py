@@ -44,7 +44,8 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_show(root: Path, target: str) -> None:
+def write_show(root: Path, target: str, site: bool = False) -> None:
+    """podcast.toml for ``target``; without the website unless asked (test_publish_site.py)."""
     base = "https://cdn.example.org/show/" if target.startswith("s3://") else ""
     (root / "podcast.toml").write_text(
         f"""[show]
@@ -59,6 +60,9 @@ owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
 target = "{target}"
 {f'base_url = "{base}"' if base else ""}
 max_attempts = 4
+
+[site]
+enabled = {"true" if site else "false"}
 """,
         encoding="utf-8",
     )
@@ -70,7 +74,7 @@ def add_episode(root: Path, make_mp3, stem: str, number: int, hz: int, more: str
     date = f"2026-0{number}-12T10:00:00+03:00"
     text = EPISODE.format(title=f"Bölüm {number}", date=date, number=number, more=more)
     (episodes / f"{stem}.md").write_text(text, encoding="utf-8")
-    shutil.copy(make_mp3(f"src-{hz}.mp3", seconds=0.5, hz=hz), episodes / f"{stem}.mp3")
+    shutil.copy(make_mp3(f"src-{hz}.mp3", seconds=1.0, hz=hz), episodes / f"{stem}.mp3")
 
 
 @pytest.fixture
@@ -106,10 +110,10 @@ def fake_build(root: Path) -> list:
     return out
 
 
-def do_release(root: Path, **options):
+def do_release(root: Path, now: dt.datetime = NOW, **options):
     show = load_show(root)
     target = open_show_target(show)
-    return release(show, target, fake_build(root), now=NOW, **options)
+    return release(show, target, fake_build(root), now=now, **options)
 
 
 def feed_items(data: bytes):
@@ -157,11 +161,8 @@ def test_second_publish_uploads_nothing(workspace, s3, fault_proxy):
     fault_proxy.log.clear()
     plan = do_release(workspace)
     assert plan.up_to_date and plan.describe() == ["up to date: nothing to upload"]
-    # only the lock is written (and removed): no object, no feed, no manifest
-    assert {p.split("?")[0] for _, p in fault_proxy.mutating} <= {
-        f"/{s3.bucket}/show/{LOCK_KEY}",
-        f"/{s3.bucket}",
-    }
+    # not even the lock: a read-only plan found nothing to write
+    assert fault_proxy.log and fault_proxy.mutating == []
 
 
 def test_dry_run_makes_no_mutating_request(workspace, s3, fault_proxy):
@@ -186,8 +187,15 @@ def test_rename_keeps_guid_and_leaves_one_item(workspace):
     assert plan.manifest.by_slug()["izmir-koy"].guid == guid
     entries = feed_items((workspace / "public/feed.xml").read_bytes())
     assert sorted(e.guid for e in entries) == sorted(e.guid for e in first.manifest.episodes)
-    assert not (workspace / "public" / old_key).exists()
     assert (workspace / "public" / plan.manifest.by_slug()["izmir-koy"].media_key).is_file()
+    # the old URL outlives the feeds directories cached: deleted after keep_old (7 days)
+    assert (workspace / "public" / old_key).is_file()
+    assert do_release(workspace, now=NOW + dt.timedelta(days=6)).up_to_date
+    assert (workspace / "public" / old_key).is_file()
+    later = do_release(workspace, now=NOW + dt.timedelta(days=7))
+    assert later.deletes == [old_key] and not (workspace / "public" / old_key).exists()
+    local = parse_manifest((workspace / "feed/manifest.json").read_bytes(), "m")
+    assert local.retired == {} and local == later.manifest
 
 
 def test_match_by_guid_then_source_then_number(workspace):
@@ -219,18 +227,20 @@ def test_removal_refused_then_allowed(workspace):
     assert [e.slug for e in plan.changes.removed] == ["izmir"]
     entries = feed_items((workspace / "public/feed.xml").read_bytes())
     assert [e.title for e in entries] == ["Bölüm 2"]
+    assert list((workspace / "public/episodes").glob("izmir-*"))  # kept for cached feeds
+    assert do_release(workspace, prune_now=True).deletes
     assert not list((workspace / "public/episodes").glob("izmir-*"))
 
 
 def test_remastered_episode_gets_a_new_key_and_keeps_its_guid(workspace, make_mp3):
     first = do_release(workspace)
-    shutil.copy(make_mp3("louder.mp3", seconds=0.6, hz=440), workspace / "episodes/izmir.mp3")
+    shutil.copy(make_mp3("louder.mp3", seconds=1.2, hz=440), workspace / "episodes/izmir.mp3")
     plan = do_release(workspace)
     old, new = first.manifest.by_slug()["izmir"], plan.manifest.by_slug()["izmir"]
     assert new.guid == old.guid and new.published_at == old.published_at
     assert new.media_key != old.media_key
     assert [u.key for u in plan.uploads] == [new.media_key]
-    assert plan.deletes == [old.media_key]
+    assert plan.deletes == [] and list(plan.manifest.retired) == [old.media_key]
 
 
 def test_a_failed_publish_leaves_the_old_feed_and_the_next_one_resumes(workspace, s3, fault_proxy):
@@ -266,7 +276,8 @@ def test_a_failed_publish_leaves_the_old_feed_and_the_next_one_resumes(workspace
     puts = [p for m, p in fault_proxy.log if m == "PUT"]
     assert not any("/episodes/" in p for p in puts)  # uploaded by the failed run, not again
     assert [(a.slug, b.slug) for a, b in plan.changes.renamed] == [("izmir", "sahil")]
-    assert "show/" + first.manifest.by_slug()["izmir"].media_key not in s3.objects("show/")
+    old_key = first.manifest.by_slug()["izmir"].media_key
+    assert "show/" + old_key in s3.objects("show/") and old_key in plan.manifest.retired
 
 
 def test_throttling_and_resets_during_publish_are_retried(workspace, s3, fault_proxy):
@@ -290,7 +301,7 @@ def test_refuses_a_non_empty_target_without_manifest(workspace):
 def test_lock_refuses_a_running_publish_and_takes_over_a_stale_one(workspace):
     show = load_show(workspace)
     target = open_show_target(show)
-    with PublishLock(target, NOW, dry_run=False):
+    with PublishLock(target, NOW):
         with pytest.raises(PublishError, match="another publish is running"):
             do_release(workspace)
     assert target.get(LOCK_KEY) is None
@@ -361,7 +372,7 @@ def test_publish_command_end_to_end_on_s3(workspace, s3, fault_proxy):
     fault_proxy.log.clear()
     result = run(workspace, "publish")
     assert result.exit_code == 0 and "up to date" in result.output
-    assert not [p for m, p in fault_proxy.mutating if LOCK_KEY not in p and "?delete" not in p]
+    assert fault_proxy.log and fault_proxy.mutating == []  # a no-op publish writes nothing
     result = run(workspace, "status")
     assert result.output.count("published") == 2, result.output
 

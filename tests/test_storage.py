@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import FAKE_KEY_ID, FAKE_SECRET, s3_error
-from podcast_pipe.errors import ConfigError, StorageError
+from podcast_pipe.errors import ConfigError, ObjectExists, StorageError
 from podcast_pipe.publish.layout import headers
 from podcast_pipe.storage import TargetURL, open_target, parse_target
 from podcast_pipe.storage.file import FileTarget
@@ -43,8 +43,42 @@ def test_put_get_head_delete_list(target, make_mp3):
     assert target.get("episodes/tone-00000000.mp3") == mp3.read_bytes()
     assert target.get("feed.xml") == b"<rss/>"
     assert sorted(target.list(limit=5)) == ["episodes/tone-00000000.mp3", "feed.xml"]
-    target.delete(["feed.xml", "never-there.json"])
+    assert target.delete(["feed.xml", "never-there.json"]) == []
     assert target.list(limit=5) == ["episodes/tone-00000000.mp3"]
+
+
+def test_create_only_put_never_replaces(target):
+    target.put("publish.lock", b"first", **headers("publish.lock"), if_absent=True)
+    with pytest.raises(ObjectExists):
+        target.put("publish.lock", b"second", **headers("publish.lock"), if_absent=True)
+    assert target.get("publish.lock") == b"first"
+    assert target.list() == ["publish.lock"]  # no temporary left beside it
+
+
+def test_s3_delete_returns_the_keys_the_service_refused(s3, fault_proxy):
+    target = s3_target(s3)
+    put(target, "a.json", b"{}")
+    refused = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<DeleteResult><Error><Key>show/a.json</Key>'
+        b"<Code>AccessDenied</Code><Message>no</Message></Error></DeleteResult>"
+    )
+    fault_proxy.broken = lambda method, path: method == "POST" and "?delete" in path
+    fault_proxy.broken_reply = (200, refused)
+    assert target.delete(["a.json", "b.json"]) == ["a.json"]
+    fault_proxy.broken = None
+    assert target.delete(["a.json"]) == [] and target.get("a.json") is None
+
+
+def test_restyle_stores_new_headers_in_place(s3):
+    target = s3_target(s3)
+    put(target, "feed.xml", b"<rss/>")
+    public = s3_target(s3, acl="public-read")
+    public.restyle("feed.xml", content_type="application/rss+xml", cache_control="no-cache")
+    head = s3.client.head_object(Bucket=s3.bucket, Key="show/feed.xml")
+    assert (head["ContentType"], head["CacheControl"]) == ("application/rss+xml", "no-cache")
+    assert target.get("feed.xml") == b"<rss/>"
+    grants = s3.client.get_object_acl(Bucket=s3.bucket, Key="show/feed.xml")["Grants"]
+    assert any(g["Grantee"].get("URI", "").endswith("/AllUsers") for g in grants)
 
 
 def test_file_target_writes_atomically_and_readable(tmp_path):

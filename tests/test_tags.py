@@ -17,7 +17,7 @@ from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings, Owner, PublishSettings, Show
 from podcast_pipe.episodes import Chapter, Episode
 from podcast_pipe.errors import AudioError
-from podcast_pipe.tags import FIELDS, read_tags, write_tags
+from podcast_pipe.tags import FIELDS, read_tags, tag_key, write_tags
 
 TURKISH = "İzmir ılık, şğçöü; Azərbaycan: Ə ə"
 
@@ -62,9 +62,7 @@ LOUDNESS = {"integrated": -16.02, "true_peak": -1.31, "lra": 4.5}
 
 
 def tag(mp3: Path, show: Show, episode: Episode, *, offset_s: float = 0.5) -> ID3:
-    write_tags(
-        mp3, show, episode, guid="guid-İ-1", duration_s=3.0, offset_s=offset_s, loudness=LOUDNESS
-    )
+    write_tags(mp3, show, episode, duration_s=3.0, offset_s=offset_s, loudness=LOUDNESS)
     return ID3(mp3)
 
 
@@ -78,23 +76,38 @@ def test_every_field_reads_back_with_mutagen(make_mp3, show, episode) -> None:
     assert text(tags, "TPE1") == text(tags, "TPE2") == show.author
     assert text(tags, "TALB") == show.title
     assert (text(tags, "TRCK"), text(tags, "TPOS")) == ("7", "2")
-    # The day in the episode's time zone (23:30 at +03:00 is still the 12th).
-    assert text(tags, "TDRC") == "2026-01-12"
     assert text(tags, "TCON") == "Podcast"
     assert text(tags, "TLAN") == "tur"
-    [comment] = tags.getall("COMM")
-    assert (comment.lang, comment.text) == ("tur", ["Kırk yıllık kardeşlik"])
-    assert text(tags, "TDES") == "İki şehir, bir hikâye."  # the notes as plain text
-    assert text(tags, "TCOP") == "© 2026 İzmir"
-    assert text(tags, "TPUB") == "İzmir Büyükşehir"
-    assert tags["WOAS"].url == "https://example.org/kardes"
-    assert tags["WFED"].url == "https://cdn.example.org/show/feed.xml"
     assert tags["PCST"].value == 1
-    assert text(tags, "TXXX:EPISODE_GUID") == "guid-İ-1"
-    assert text(tags, "TXXX:PODCAST_GUID") == show.podcast_guid
     assert text(tags, "TLEN") == "3000"
     assert text(tags, "TXXX:LOUDNESS") == "integrated -16.02, true_peak -1.31, lra 4.50"
-    assert text(tags, "TSSE") == "podcast-pipe 0.1.0: MP3 64 kbps CBR, 44100 Hz, mono"
+    # no version number: an upgrade of podcast-pipe must not change the MP3's bytes
+    assert text(tags, "TSSE") == "podcast-pipe: MP3 64 kbps CBR, 44100 Hz, mono"
+
+
+def test_feed_only_metadata_stays_out_of_the_mp3(make_mp3, show, episode) -> None:
+    """Notes, summary, date, base_url and the like live in the feed: editing them re-tags nothing."""
+    source = make_mp3(seconds=3)
+    tags = tag(source, show, episode)
+    assert not {key.split(":")[0] for key in tags} & {
+        "TDES", "COMM", "TDRC", "TYER", "TDAT", "WFED", "WOAS", "TCOP", "TPUB"
+    }  # fmt: skip
+    assert "TXXX:PODCAST_GUID" not in tags and "TXXX:EPISODE_GUID" not in tags
+    edited = dataclasses.replace(
+        episode, notes="Başka notlar.", summary=None, date=episode.date.replace(year=2027)
+    )
+    moved = dataclasses.replace(
+        show,
+        website=None,
+        copyright="© 2027",
+        owner=Owner("Başka", "x@example.org"),
+        publish=PublishSettings(base_url="https://other-cdn.example.net/"),
+    )
+    again = make_mp3("again.mp3", seconds=3)
+    tag(again, moved, edited)
+    assert again.read_bytes() == source.read_bytes()
+    values = dict(duration_s=3.0, offset_s=0.5)
+    assert tag_key(again, moved, edited, **values) == tag_key(source, show, episode, **values)
 
 
 def test_v23_by_default_utf16_and_no_id3v1(make_mp3, show, episode) -> None:
@@ -102,9 +115,6 @@ def test_v23_by_default_utf16_and_no_id3v1(make_mp3, show, episode) -> None:
     tag(mp3, show, episode)
     raw = ID3(mp3, translate=False)
     assert raw.version == (2, 3, 0)
-    # v2.3 has no TDRC: the date is stored as year + day/month.
-    assert (str(raw["TYER"]), str(raw["TDAT"])) == ("2026", "1201")
-    assert "TDRC" not in raw
     text_frames = [f for f in raw.values() if hasattr(f, "encoding") and hasattr(f, "text")]
     assert text_frames and all(f.encoding == Encoding.UTF16 for f in text_frames)
     assert mp3.read_bytes()[-128:-125] != b"TAG"
@@ -119,7 +129,6 @@ def test_v24_when_configured(make_mp3, show, episode) -> None:
     tag(mp3, show, episode)
     raw = ID3(mp3, translate=False)
     assert raw.version == (2, 4, 0)
-    assert str(raw["TDRC"]) == "2026-01-12" and "TYER" not in raw
     assert str(raw["TIT2"]) == episode.title and raw["TIT2"].encoding == Encoding.UTF16
 
 
@@ -180,7 +189,7 @@ def test_retagging_replaces_the_encoders_tags(make_mp3, show, episode) -> None:
     size = mp3.stat().st_size
     tags = tag(mp3, show, dataclasses.replace(episode, chapters=(), summary=None))
     assert str(tags["TSSE"]).startswith("podcast-pipe")
-    assert not tags.getall("CHAP") and not tags.getall("CTOC") and not tags.getall("COMM")
+    assert not tags.getall("CHAP") and not tags.getall("CTOC")
     assert len(tags.getall("APIC")) == 1
     assert mp3.stat().st_size <= size
 
@@ -191,7 +200,7 @@ def test_read_tags_covers_the_whole_table(make_mp3, show, episode) -> None:
     info = read_tags(mp3)
     assert {f.name for f in FIELDS} <= set(info)
     assert info["id3_version"] == "2.3"
-    assert (info["episode"], info["season"], info["guid"]) == ("7", "2", "guid-İ-1")
+    assert (info["episode"], info["season"]) == ("7", "2")
     assert info["cover"] == {
         "type": 3,
         "mime": "image/jpeg",

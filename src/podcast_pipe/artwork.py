@@ -59,9 +59,18 @@ def check_cover(path: Path, *, what: str) -> list[PodcastError]:
     return found
 
 
-def report_cover(path: Path, *, what: str, problems: Problems) -> None:
-    """File ``check_cover``'s findings as errors or warnings."""
+def report_cover(
+    path: Path, *, what: str, problems: Problems, named_in: tuple[Path, str] | None = None
+) -> None:
+    """File ``check_cover``'s findings as errors or warnings.
+
+    ``named_in`` (metadata file, field) points the message at what to edit:
+    ``episodes/x.md: image: x.jpg is 3000×2000 px, not square — …``.
+    """
     for problem in check_cover(path, what=what):
+        if named_in:
+            problem.path, problem.field = named_in
+            problem.message = f"{path.name} {problem.message}"
         if isinstance(problem, ArtworkWarning):
             problems.warn(problem)
         else:
@@ -102,6 +111,11 @@ def publishable_image(path: Path) -> tuple[bytes, str]:
     else:
         rgb.save(out, "PNG", optimize=True)
     return out.getvalue(), ext
+
+
+def open_rgb(path: Path, *, what: str) -> Image.Image:
+    """The decoded image in RGB (transparency flattened), for art drawn from it."""
+    return _to_rgb(_open(path, what))
 
 
 def _open(path: Path, what: str) -> Image.Image:

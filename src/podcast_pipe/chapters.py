@@ -1,4 +1,4 @@
-"""Chapter times in the published audio, and Podcasting 2.0 JSON chapters for the feed.
+"""Chapter and soundbite times in the published audio, and Podcasting 2.0 JSON chapters.
 
 The ID3 form (CHAP + CTOC frames) is written by tags.py from the same timeline.
 """
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .episodes import Chapter, Episode
+from .episodes import Chapter, Episode, Soundbite
 from .errors import EpisodeError
 
 JSON_VERSION = "1.2.0"
@@ -48,6 +48,28 @@ def timeline(episode: Episode, *, duration_s: float, offset_s: float) -> list[Ti
         TimedChapter(chapter, start, end)
         for chapter, start, end in zip(episode.chapters, starts, ends, strict=True)
     ]
+
+
+def soundbite_timeline(
+    episode: Episode, *, duration_s: float, offset_s: float
+) -> list[tuple[Soundbite, float]]:
+    """Each soundbite with its start in the published audio (shifted like the chapters).
+
+    A clip that would run past the end of the audio is an error naming the soundbite.
+    """
+    placed = []
+    for n, bite in enumerate(episode.soundbites, 1):
+        start = max(0.0, bite.start_s + offset_s)
+        if start + bite.duration_s > duration_s:
+            raise EpisodeError(
+                f"soundbite {n} runs to {start + bite.duration_s:.1f} s in the published audio, "
+                f"which ends at {duration_s:.1f} s",
+                path=episode.meta_path,
+                field=f"soundbites[{n}]",
+                hint="fix its start or duration, or remove it",
+            )
+        placed.append((bite, start))
+    return placed
 
 
 def chapters_json(

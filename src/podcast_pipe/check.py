@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .audit import audit_show
 from .build import read_record
-from .chapters import timeline
+from .chapters import soundbite_timeline, timeline
 from .config import Show, inspect_show
 from .episodes import Catalog, Episode, load_episodes
 from .errors import EpisodeError, Problems, display_path
 from .lint import lint_show
+from .paging import feed_size_warnings
 
 
 @dataclass
@@ -31,9 +34,13 @@ def check_workspace(root: Path) -> Checked:
     problems.extend(catalog.problems)
     problems.extend(lint_show(show, catalog.episodes))
     for episode in catalog.episodes:
-        _check_chapter_times(show, episode, problems)
+        _check_times(show, episode, problems)
+    problems.extend(audit_show(show, catalog.episodes))
     for audio in catalog.pending:
         problems.warn(pending_warning(audio))
+    feed = show.feed_path.stat().st_size if show.feed_path.is_file() else None
+    ready = catalog.ready(dt.datetime.now(dt.UTC))
+    problems.extend(feed_size_warnings(show, len(ready), feed))
     return Checked(show, catalog, problems)
 
 
@@ -46,15 +53,16 @@ def pending_warning(audio: Path) -> EpisodeError:
     )
 
 
-def _check_chapter_times(show: Show, episode: Episode, problems: Problems) -> None:
-    """Chapters must start inside the audio: known once this audio has been built."""
+def _check_times(show: Show, episode: Episode, problems: Problems) -> None:
+    """Chapters and soundbites must lie inside the audio: known once it has been built."""
     record = read_record(show, episode.slug)
-    if not (record and episode.chapters and episode.audio_path):
+    if not (record and (episode.chapters or episode.soundbites) and episode.audio_path):
         return
     stat = episode.audio_path.stat()
     if tuple(record.source_stat) != (stat.st_size, stat.st_mtime_ns):
         return  # the audio changed since that build: its length is not known yet
-    try:
-        timeline(episode, duration_s=record.duration_s, offset_s=record.intro_s)
-    except EpisodeError as exc:
-        problems.error(exc)
+    for place in (timeline, soundbite_timeline):
+        try:
+            place(episode, duration_s=record.duration_s, offset_s=record.intro_s)
+        except EpisodeError as exc:
+            problems.error(exc)

@@ -20,13 +20,13 @@ from .build import build_episodes, select_episodes
 from .build.executors import open_executor
 from .build.network import build_network, network_roots
 from .check import check_workspace
-from .config import Show, find_root, load_show
+from .config import CONFIG_NAME, Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
-from .events import Reporter
 from .lint import lint_enclosure_hosts
 from .localfeed import write_feed
-from .publish import publish_show, refuse_problems
+from .publish import WorkspaceLock, open_show_target, publish_show, refuse_problems, unlock
+from .report import find_report, read_reports
 from .serve import make_server, preview_dir
 from .status import publish_states, status_rows
 from .tags import read_tags
@@ -35,6 +35,7 @@ from .ui import (
     BuildProgress,
     NetworkProgress,
     format_table,
+    publish_reporter,
     report_rows,
     tag_report,
 )
@@ -252,13 +253,18 @@ def build(
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
+    now = dt.datetime.now(dt.UTC)
     with contextlib.closing(open_executor(executor, jobs=jobs)) as runner:
-        with BuildProgress() as progress:
+        with WorkspaceLock(show.build_dir, now), BuildProgress() as progress:
             records = build_episodes(
                 show, episodes, force=force, reporter=progress.reporter, executor=runner
             )
     click.echo(format_table(REPORT_HEADER, report_rows(records)))
     click.echo(action_counts(r.action for r in records))
+    built = {r.slug for r in records}
+    for report in read_reports(show.build_dir):
+        for warning in report.warnings if report.slug in built else ():
+            click.secho(f"warning: {report.slug}: {warning}", fg="yellow")
 
 
 def action_counts(actions: Iterable[str]) -> str:
@@ -292,7 +298,14 @@ def network_build(
       podcast-pipe network build network.toml --executor dask://scheduler.lan:8786
     """
     roots = network_roots(list(workspaces))
-    with contextlib.closing(open_executor(executor, jobs=jobs)) as runner:
+    now = dt.datetime.now(dt.UTC)
+    with (
+        contextlib.closing(open_executor(executor, jobs=jobs)) as runner,
+        contextlib.ExitStack() as locks,
+    ):
+        for root in roots:  # one run at a time in each workspace, as `build` does
+            if (root / CONFIG_NAME).is_file():
+                locks.enter_context(WorkspaceLock(root / "build", now))
         with NetworkProgress() as progress:
             outcome = build_network(roots, runner, force=force, reporter=progress.reporter)
     for root, records in outcome.records.items():
@@ -302,6 +315,34 @@ def network_build(
         click.secho(f"failed: {where}: {failure.message}", fg="red", err=True)
     if outcome.failures:
         sys.exit(1)
+
+
+@cli.command()
+@click.argument("slug", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the report's data as JSON.")
+@click.option("--open", "open_page", is_flag=True, help="Open the page in a web browser.")
+@pass_context
+@user_errors
+def report(ctx: Context, slug: str | None, as_json: bool, open_page: bool) -> None:
+    """Print the path of the audio inspector page that `build` wrote (of SLUG, or the show's).
+
+    The page plots loudness over time before and after mastering against the target, the
+    limiter's gain reduction and the true peak against the ceiling, with silences and
+    chapters marked, and lists the figures and the warnings.
+
+    \b
+    Examples:
+      podcast-pipe report
+      podcast-pipe report 01-izmir-ve-baku --open
+      podcast-pipe report 01-izmir-ve-baku --json
+    """
+    page, data = find_report(ctx.show, slug)
+    if as_json:
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        click.echo(display_path(page))
+    if open_page:
+        click.launch(str(page))
 
 
 @cli.command()
@@ -359,13 +400,20 @@ def feed(ctx: Context) -> None:
     is_flag=True,
     help="Let live episodes that are gone here (deleted, or now drafts) leave the feed.",
 )
+@click.option(
+    "--prune-now",
+    is_flag=True,
+    help="Delete objects out of the feed now instead of after [publish] keep_old.",
+)
+@click.option("--wait", is_flag=True, help="Wait for another run in this workspace to finish.")
 @pass_context
 @user_errors
-def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
-    """check → build → upload new media and sidecars → feed.xml last → manifest.json.
+def publish(ctx: Context, dry_run: bool, allow_removal: bool, prune_now: bool, wait: bool) -> None:
+    """check → build → upload new media and sidecars → feed.xml → delete → manifest.json.
 
-    Nothing changed: nothing is uploaded. A publish that fails leaves the previous feed
-    live; run it again to resume. The target is `[publish] target` in podcast.toml.
+    Nothing changed: nothing is written to the target. A publish that fails leaves the previous
+    feed live; run it again to resume. Objects that leave the feed stay [publish] keep_old
+    (default 7 days) for directories' cached feeds. The target is `[publish] target`.
 
     \b
     Examples:
@@ -378,7 +426,7 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
     assert show is not None  # a show that could not be read is a problem, refused above
     with BuildProgress() as progress, contextlib.ExitStack() as stack:
         reporter = publish_reporter(progress.reporter, stack)
-        options = dict(dry_run=dry_run, allow_removal=allow_removal)
+        options = dict(dry_run=dry_run, allow_removal=allow_removal, prune_now=prune_now, wait=wait)
         plan = publish_show(show, checked.catalog, **options, reporter=reporter)
     if plan.built:
         click.echo(format_table(REPORT_HEADER, report_rows(plan.built)))
@@ -392,32 +440,18 @@ def publish(ctx: Context, dry_run: bool, allow_removal: bool) -> None:
         click.echo(f"published: {show.publish.feed_url}")
 
 
-def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
-    """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object.
+@cli.command(name="unlock")
+@pass_context
+@user_errors
+def unlock_command(ctx: Context) -> None:
+    """Clear the locks a killed publish left: in build/ and publish.lock on the target.
 
-    MERGE: the upload half moves to ui.py beside BuildProgress.
+    Refuses while the run holding them is alive on this machine.
     """
-    bars: list[Any] = []
-    upload_events = ("uploaded", "deleted")
-
-    def on_start(stage: str, total: int) -> None:
-        if stage != "upload":
-            build.on_start(stage, total)
-        elif sys.stderr.isatty():
-            bar = click.progressbar(length=total, label="upload", file=sys.stderr)
-            bars.append(stack.enter_context(bar))
-
-    def on_bytes(n: int) -> None:
-        if bars:
-            bars[-1].update(n)
-
-    def on_event(name: str, what: str) -> None:
-        if what not in upload_events:
-            build.on_event(name, what)
-        elif not bars:
-            click.echo(f"{what} {name}", err=True)
-
-    return Reporter(build.on_progress, on_bytes, on_event, on_start)
+    show = ctx.show
+    cleared = unlock(show.build_dir, open_show_target(show))
+    for line in cleared or ["no lock to clear"]:
+        click.echo(line)
 
 
 @cli.command()

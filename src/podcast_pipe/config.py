@@ -1,10 +1,13 @@
 """podcast.toml → Show: read and validate every section, collecting every problem.
 
-The model itself (Show, AudioSettings, PublishSettings) is in show.py; it is re-exported here.
+The model itself (Show, AudioSettings, PublishSettings, SiteSettings) is in show.py; it is
+re-exported here.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import tomllib
 from dataclasses import fields
 from pathlib import Path
@@ -12,16 +15,20 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .errors import ConfigError, Problems
+from .settings20 import SHOW_KEYS as SHOW_KEYS_20
+from .settings20 import read_feed, read_show_values
 from .show import (
     CONFIG_NAME,
     MEDIUMS,
     PODCAST_GUID_NAMESPACE,
+    SITE_LINKS,
     AudioSettings,
     BuildSettings,
     Funding,
     Owner,
     PublishSettings,
     Show,
+    SiteSettings,
 )
 from .validate import Reader, did_you_mean
 
@@ -34,6 +41,7 @@ __all__ = [
     "Owner",
     "PublishSettings",
     "Show",
+    "SiteSettings",
     "find_root",
     "inspect_show",
     "load_show",
@@ -42,6 +50,7 @@ __all__ = [
 SHOW_KEYS = {
     "title", "description", "author", "language", "image", "categories", "explicit", "owner",
     "website", "copyright", "type", "guid", "locked", "funding", "medium", "timezone",
+    *SHOW_KEYS_20,
 }  # fmt: skip
 
 
@@ -88,13 +97,15 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     show = _read_show(root, _section(top, "show"))
     audio = _read_audio(root, _section(top, "audio"))
     publish = _read_publish(_section(top, "publish"))
+    feed = read_feed(_section(top, "feed"))
+    site = _read_site(_section(top, "site"))
     build = _read_build(_section(top, "build"))
     if problems.errors or show is None:
         return None, problems
-    return Show(**show, audio=audio, publish=publish, build=build), problems
+    return Show(**show, audio=audio, publish=publish, feed=feed, site=site, build=build), problems
 
 
-SECTIONS = ("show", "audio", "publish", "build")
+SECTIONS = ("show", "audio", "publish", "feed", "site", "build")
 
 
 def _section(top: Reader, name: str) -> Reader:
@@ -147,6 +158,7 @@ def _read_show(root: Path, r: Reader) -> dict[str, Any] | None:
         funding=_read_funding(r, r.table.get("funding", [])),
         medium=medium,
         timezone=timezone,
+        **read_show_values(r),
     )
 
 
@@ -292,7 +304,55 @@ def _read_publish(r: Reader) -> PublishSettings:
         max_attempts=r.get("max_attempts", int, d.max_attempts),
         retry_mode=retry_mode,
         concurrency=r.get("concurrency", int, d.concurrency),
+        keep_old=_read_keep_old(r, d.keep_old),
     )
+
+
+def _read_site(r: Reader) -> SiteSettings:
+    """``[site]``: enabled, links = {apple = "https://…", …}, accent = "#rrggbb"."""
+    r.unknown(("enabled", "links", "accent"))
+    d = SiteSettings()
+    links = r.table.get("links", {})
+    if not isinstance(links, dict):
+        r.bad("links", "must be a table", 'write links = {apple = "https://…"}')
+        links = {}
+    for name, url in links.items():
+        if name not in SITE_LINKS:
+            r.bad(f"links.{name}", "unknown link", did_you_mean(name, SITE_LINKS))
+        elif not isinstance(url, str) or not url.startswith(("https://", "http://")):
+            r.bad(f"links.{name}", f"not an http(s) URL: {url!r}", 'e.g. "https://…"')
+    accent = r.get("accent", str, d.accent)
+    if not re.fullmatch(r"#([0-9a-fA-F]{3}){1,2}", accent):
+        r.bad("accent", f"not a colour: {accent!r}", 'write it as "#rrggbb", e.g. "#0b6e6e"')
+        accent = d.accent
+    return SiteSettings(
+        enabled=r.get("enabled", bool, d.enabled),
+        links=tuple((name, links[name]) for name in SITE_LINKS if isinstance(links.get(name), str)),
+        accent=accent.lower(),
+    )
+
+
+KEEP_OLD_UNITS = {"minute": 60, "hour": 3600, "day": 86400, "week": 7 * 86400}
+KEEP_OLD_HINT = 'write a number of days (7) or e.g. "7 days", "36 hours"; 0 deletes at once'
+
+
+def _read_keep_old(r: Reader, default: dt.timedelta) -> dt.timedelta:
+    """``keep_old``: days as a number, or "<n> minutes|hours|days|weeks"."""
+    value = r.table.get("keep_old")
+    if value is None:
+        return default
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 36500:
+        return dt.timedelta(days=value)
+    number, _, unit = str(value).strip().partition(" ")
+    seconds = KEEP_OLD_UNITS.get(unit.strip().lower().removesuffix("s"))
+    try:
+        amount = float(number)
+    except ValueError:
+        amount = -1.0
+    if isinstance(value, str) and 0 <= amount < 36500 and (seconds or not unit.strip()):
+        return dt.timedelta(seconds=amount * (seconds or 86400))
+    r.bad("keep_old", f"not a length of time: {value!r}", KEEP_OLD_HINT)
+    return default
 
 
 def _read_build(r: Reader) -> BuildSettings:

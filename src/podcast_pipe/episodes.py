@@ -18,7 +18,8 @@ from typing import Any
 from .errors import EpisodeError, Problems, display_path
 from .frontmatter import parse_date, parse_timestamp, split_front_matter
 from .mediatypes import TRANSCRIPT_SUFFIXES
-from .show import Show
+from .settings20 import TEXT_MAX, read_license, read_location
+from .show import License, Location, Show
 from .validate import Reader
 
 AUDIO_EXTS = (".wav", ".flac", ".aiff", ".aif", ".mp3", ".m4a", ".ogg", ".opus")
@@ -27,9 +28,12 @@ BUNDLE_META = "episode.md"
 EPISODE_TYPES = ("full", "trailer", "bonus")
 PERSON_KEYS = {"name", "role", "group", "img", "href"}
 CHAPTER_KEYS = {"start", "title", "url", "image"}
+SOUNDBITE_KEYS = {"start", "duration", "title"}
+# podcast:soundbite: apps play clips of up to about two minutes.
+SOUNDBITE_MAX_S = 120
 FRONT_MATTER_KEYS = {
     "title", "date", "episode", "season", "type", "explicit", "summary", "image", "chapters",
-    "persons", "guid", "draft", "intro", "outro",
+    "persons", "guid", "draft", "intro", "outro", "soundbites", "location", "license",
 }  # fmt: skip
 
 # Letters that NFKD does not reduce to ASCII (Turkish, Azerbaijani and a few neighbours).
@@ -52,6 +56,15 @@ class Chapter:
     title: str
     url: str | None = None
     image: Path | None = None
+
+
+@dataclass(frozen=True)
+class Soundbite:
+    """A clip apps can play as a preview: start and length in the episode's own audio."""
+
+    start_s: float
+    duration_s: float
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +95,9 @@ class Episode:
     transcript: Path | None = None
     chapters: tuple[Chapter, ...] = ()
     persons: tuple[Person, ...] = ()
+    soundbites: tuple[Soundbite, ...] = ()
+    location: Location | None = None
+    license: License | None = None
     guid: str | None = None
     draft: bool = False
     # Per-episode intro/outro: None = the show's, False = none, a Path = this file.
@@ -196,8 +212,11 @@ def _parse(
         notes=notes.strip(),
         image=_image(meta, data, companions, bad),
         transcript=_single(companions, TRANSCRIPT_SUFFIXES, meta, "transcript", bad),
-        chapters=_chapters(meta, data.get("chapters"), r),
+        chapters=_chapters(meta, r),
         persons=_persons(data.get("persons"), r),
+        soundbites=_soundbites(r),
+        location=read_location(r),
+        license=read_license(r),
         guid=r.text("guid"),
         draft=draft,
         intro=_override(meta, data, "intro", bad),
@@ -259,45 +278,54 @@ def _override(meta: Path, data: dict, key: str, bad) -> Path | bool | None:
     return _relative_file(meta, value, key, bad)
 
 
-def _chapters(meta: Path, value: Any, r: Reader) -> tuple[Chapter, ...]:
-    bad = r.bad
+def _time(r: Reader, key: str) -> float | None:
+    """Seconds from a time field of a list entry; a problem naming the entry when unreadable."""
+    value = parse_timestamp(r.table.get(key))
     if value is None:
-        return ()
-    hint = 'write a list: - {start: "02:15", title: "…"}'
-    if not isinstance(value, list):
-        bad("chapters", "must be a list", hint)
-        return ()
+        r.bad(key, f"not a time: {r.table.get(key)!r}", 'use "MM:SS" or "HH:MM:SS.mmm"')
+    return value
+
+
+def _chapters(meta: Path, r: Reader) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
-    for n, item in enumerate(value, 1):
-        where = f"chapters[{n}]"
-        if not isinstance(item, dict):
-            bad(where, "must be {start, title}", hint)
-            continue
-        r.within(item, f"{where}.").unknown(CHAPTER_KEYS)
-        start = parse_timestamp(item.get("start"))
+    for c in r.nested_list("chapters", CHAPTER_KEYS, example='{start: "02:15", title: "…"}'):
+        start = _time(c, "start")
         if start is None:
-            bad(
-                f"{where}.start",
-                f"not a time: {item.get('start')!r}",
-                'use "MM:SS" or "HH:MM:SS.mmm"',
-            )
             continue
-        if not isinstance(item.get("title"), str) or not item["title"].strip():
-            bad(f"{where}.title", "is required", 'add `title: "…"`')
+        title = c.required("title", 'add `title: "…"`')
+        if not title:
             continue
         if chapters and start <= chapters[-1].start_s:
-            bad(f"{where}.start", "must be later than the chapter before", "list chapters in order")
-        image = (
-            _relative_file(meta, item["image"], f"{where}.image", bad) if "image" in item else None
-        )
-        chapters.append(Chapter(start, item["title"].strip(), item.get("url"), image))
+            c.bad("start", "must be later than the chapter before", "list chapters in order")
+        image = c.table.get("image")
+        if image is not None:
+            image = _relative_file(meta, image, "image", c.bad)
+        chapters.append(Chapter(start, title, c.table.get("url"), image))
     if chapters and chapters[0].start_s != 0:
-        bad(
+        r.bad(
             "chapters[1].start",
             "the first chapter must start at 00:00",
             'add {start: "00:00", title: "Giriş"}',
         )
     return tuple(chapters)
+
+
+def _soundbites(r: Reader) -> tuple[Soundbite, ...]:
+    found = []
+    example = '{start: "12:30", duration: 45, title: "…"}'
+    for b in r.nested_list("soundbites", SOUNDBITE_KEYS, example=example):
+        start = _time(b, "start")
+        duration = parse_timestamp(b.table.get("duration"))
+        if duration is None or not 0 < duration <= SOUNDBITE_MAX_S:
+            b.bad("duration", f"not a length over 0 and up to {SOUNDBITE_MAX_S} s: "
+                  f"{b.table.get('duration')!r}", "give the clip's length in seconds, e.g. `duration: 45`")  # fmt: skip
+            duration = None
+        title = b.text("title")
+        if title and len(title) > TEXT_MAX:
+            b.bad("title", f"is {len(title)} characters long", f"keep it under {TEXT_MAX}")
+        if start is not None and duration is not None:
+            found.append(Soundbite(start, duration, title))
+    return tuple(found)
 
 
 def _persons(value: Any, r: Reader) -> tuple[Person, ...]:

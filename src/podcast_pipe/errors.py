@@ -67,6 +67,14 @@ class StorageError(PodcastError):
     """The publish target refused or could not be reached."""
 
 
+class ObjectExists(StorageError):
+    """A create-only put (``if_absent``) found the key taken."""
+
+
+class ConditionalWriteUnsupported(StorageError):
+    """The store ignores or rejects create-only puts (some S3-compatible services)."""
+
+
 class BuildError(PodcastError):
     """The build cannot reach its shared cache, its sources or its executor."""
 

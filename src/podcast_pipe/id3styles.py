@@ -1,7 +1,7 @@
 """How a tag value is stored in ID3: one small class per storage style (as mediafile has).
 
-``tags.FIELDS`` names a style per field: a standard text frame, a TXXX or COMM frame told apart
-by its description, a URL frame, or iTunes' podcast flag. Each style makes its frame from a
+``tags.FIELDS`` names a style per field: a standard text frame, a TXXX frame told apart by its
+description, or iTunes' podcast flag. Each style makes its frame from a
 string and reads the string back, so writing and reading cannot drift apart.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mutagen.id3 import COMM, ID3, PCST, TXXX, Encoding, Frame, Frames
+from mutagen.id3 import ID3, PCST, TXXX, Encoding, Frame, Frames
 
 # UTF-16: ID3 v2.3 has no UTF-8, and Latin-1 cannot hold İ ı ş ğ Ə ə.
 TEXT = Encoding.UTF16
@@ -43,33 +43,6 @@ class UserText:
 
 
 @dataclass(frozen=True)
-class Comment:
-    """A COMM frame in the show's language, told apart by its description."""
-
-    desc: str = ""
-
-    def make(self, value: str, lang: str) -> Frame:
-        return COMM(encoding=TEXT, lang=lang, desc=self.desc, text=[value])
-
-    def read(self, tags: ID3) -> str | None:
-        return _described(tags, "COMM", self.desc)
-
-
-@dataclass(frozen=True)
-class UrlFrame:
-    """A URL link frame such as WOAS (Latin-1, no encoding byte)."""
-
-    id: str
-
-    def make(self, value: str, lang: str) -> Frame:
-        return Frames[self.id](url=value)
-
-    def read(self, tags: ID3) -> str | None:
-        frames = tags.getall(self.id)
-        return str(frames[0].url) if frames else None
-
-
-@dataclass(frozen=True)
 class PodcastFlag:
     """iTunes' PCST frame: an integer flag marking the file as a podcast episode."""
 
@@ -88,4 +61,4 @@ def _described(tags: ID3, frame_id: str, desc: str) -> str | None:
     return None
 
 
-Storage = TextFrame | UserText | Comment | UrlFrame | PodcastFlag
+Storage = TextFrame | UserText | PodcastFlag

@@ -93,7 +93,8 @@ def _lint_channel(show: Show, problems: Problems) -> None:
 
 def _lint_episode(show: Show, episode: Episode, problems: Problems) -> None:
     if episode.image:
-        report_cover(episode.image, what="episode art", problems=problems)
+        where = (episode.meta_path, "image")
+        report_cover(episode.image, what="episode art", problems=problems, named_in=where)
     size = len(notes_text(episode.notes).encode("utf-8"))
     if size > DESCRIPTION_MAX_BYTES:
         problems.warn(

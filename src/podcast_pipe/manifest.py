@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,18 +56,33 @@ class LiveEpisode:
 
 @dataclass(frozen=True)
 class Manifest:
-    """Everything live: the episodes, the show cover and the hash of the live feed.xml."""
+    """Everything live: the episodes, the show cover, the website and the hash of feed.xml.
+
+    Also what is still on the target but out of the feed (``retired``: key → when it left, ISO
+    8601; deleted after ``[publish] keep_old``, because directories serve cached feeds for hours)
+    and the header settings the objects were stored with (``headers``: a changed ACL or cache
+    policy is applied to the existing objects).
+    """
 
     episodes: tuple[LiveEpisode, ...] = ()
     cover_key: str | None = None  # images/cover-<hash8>.<jpg|png>
     feed_sha256: str | None = None
+    # The website's objects, key → sha256: pages change in place, their hashes tell a change.
+    site: dict[str, str] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    retired: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)  # {} = not recorded
 
     @property
     def keys(self) -> set[str]:
-        """Every media and sidecar object the manifest names."""
-        keys = {k for e in self.episodes for k in e.keys}
+        """Every media, sidecar and website object the manifest names as live."""
+        keys = {k for e in self.episodes for k in e.keys} | set(self.site)
         return keys | {self.cover_key} if self.cover_key else keys
+
+    @property
+    def stored(self) -> set[str]:
+        """Every object the manifest says is on the target: live, or retired and not deleted."""
+        return self.keys | set(self.retired)
 
     def by_slug(self) -> dict[str, LiveEpisode]:
         return {e.slug: e for e in self.episodes}
@@ -106,7 +122,10 @@ def dump_manifest(manifest: Manifest) -> bytes:
         "generator": "podcast-pipe",
         "cover_key": manifest.cover_key,
         "feed_sha256": manifest.feed_sha256,
+        "site": manifest.site,
         "episodes": [dataclasses.asdict(e) for e in manifest.episodes],
+        "retired": manifest.retired,
+        "headers": manifest.headers,
     }
     return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
@@ -129,9 +148,54 @@ def parse_manifest(data: bytes, source: str) -> Manifest:
             hint="upgrade podcast-pipe",
         )
     # Keys a newer release may add are kept, so writing the manifest back does not drop them.
-    known = {"version", "generator", "cover_key", "feed_sha256", "episodes"}
+    known = {
+        "version", "generator", "cover_key", "feed_sha256", "site", "episodes", "retired",
+        "headers",
+    }  # fmt: skip
     extra = {k: v for k, v in raw.items() if k not in known}
-    return Manifest(episodes, raw.get("cover_key"), raw.get("feed_sha256"), extra)
+    site = raw.get("site") or {}
+    retired, headers = raw.get("retired") or {}, raw.get("headers") or {}
+    if not all(isinstance(value, dict) for value in (site, retired, headers)):
+        raise PublishError(
+            "damaged manifest: site/retired/headers are not objects", path=source, hint=hint
+        )
+    return Manifest(
+        episodes,
+        raw.get("cover_key"),
+        raw.get("feed_sha256"),
+        site=site,
+        extra=extra,
+        retired={str(k): str(v) for k, v in retired.items()},
+        headers={str(k): str(v) for k, v in headers.items()},
+    )
+
+
+@dataclass(frozen=True)
+class RetiredObject:
+    """An object out of the feed, kept for cached feeds until ``delete_after``."""
+
+    key: str
+    left_at: dt.datetime
+    delete_after: dt.datetime
+
+
+def retired_objects(manifest: Manifest, keep_old: dt.timedelta) -> list[RetiredObject]:
+    """The manifest's retired objects, the oldest first (for `status` and the planner)."""
+    objects = [
+        RetiredObject(key, left, left + keep_old)
+        for key, since in manifest.retired.items()
+        for left in [parse_time(since)]
+    ]
+    return sorted(objects, key=lambda o: (o.left_at, o.key))
+
+
+def parse_time(text: str) -> dt.datetime:
+    """An ISO 8601 time from the manifest; an unreadable one counts as long ago (delete it)."""
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def read_local(path: Path) -> Manifest:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import markdown
@@ -10,6 +11,8 @@ from lxml import html as lxml_html
 # Apple truncates or rejects longer descriptions (bytes, to be safe with Turkish letters).
 DESCRIPTION_MAX_BYTES = 4000
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+# Spotify and Apple read a timestamp list in the description only from three chapters on.
+DESCRIPTION_CHAPTERS_MIN = 3
 
 
 def _markdown() -> markdown.Markdown:
@@ -70,3 +73,37 @@ def truncate_bytes(text: str, limit: int) -> str:
         return text
     cut = data[: limit - len("…".encode())].decode("utf-8", errors="ignore")
     return cut.rstrip() + "…"
+
+
+def timestamp(seconds: float) -> str:
+    """``(MM:SS)``, or ``(HH:MM:SS)`` from an hour on: the form Spotify and Apple parse.
+
+    Whole seconds, rounded down, so a label never points after its chapter's start.
+    """
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"({hours:02d}:{minutes:02d}:{secs:02d})" if hours else f"({minutes:02d}:{secs:02d})"
+
+
+def chapter_lines(chapters: list[tuple[float, str]]) -> list[str]:
+    """One ``(00:00) Giriş`` line per (start in seconds, title)."""
+    return [f"{timestamp(start)} {title}" for start, title in chapters]
+
+
+def with_chapters(text: str, chapters: list[tuple[float, str]]) -> str:
+    """The plain description: ``text`` cut to fit, then the chapter list, within 4000 bytes."""
+    if not chapters:
+        return truncate_bytes(text, DESCRIPTION_MAX_BYTES)
+    block = "\n\n" + "\n".join(chapter_lines(chapters))
+    room = DESCRIPTION_MAX_BYTES - len(block.encode())
+    if room < len("…".encode()) + 1:  # a list too long to fit: the text alone, as before
+        return truncate_bytes(text, DESCRIPTION_MAX_BYTES)
+    return truncate_bytes(text, room) + block
+
+
+def with_chapters_html(notes: str, chapters: list[tuple[float, str]]) -> str:
+    """The HTML show notes followed by the chapter list as one paragraph of lines."""
+    if not chapters:
+        return notes
+    lines = "<br>".join(html.escape(line, quote=False) for line in chapter_lines(chapters))
+    return f"{notes}<p>{lines}</p>"

@@ -7,6 +7,9 @@ without arguments. Spec: https://podcastindex.org/namespace/1.0
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+from email.utils import format_datetime
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -48,10 +51,60 @@ def _add_persons(parent: Any, persons: list[dict[str, str | None]]) -> None:
         element.text = person["name"]
 
 
-class Podcasting20Extension(BaseExtension):
-    """Channel tags: podcast:guid, podcast:locked, podcast:funding, podcast:medium, podcast:person."""
+def _tag(parent: Any, name: str, fields: dict[str, str | None]) -> Any:
+    """A ``podcast:<name>`` child: ``fields["text"]`` is its value, the others its attributes.
+
+    Fields without a value are left out; ``aspect_ratio`` is written ``aspect-ratio``.
+    """
+    element = _element(parent, name)
+    for key, value in fields.items():
+        if key == "text":
+            element.text = value
+        elif value is not None:
+            element.attrib[key.replace("_", "-")] = value
+    return element
+
+
+class _PlaceAndLicense:
+    """podcast:license and podcast:location, which a channel and an item both may carry."""
+
+    _license: dict[str, str | None] | None = None
+    _locations: tuple[dict[str, str | None], ...] = ()
+
+    def podcast_license(
+        self, identifier: str | None = None, url: str | None = None
+    ) -> dict[str, str | None] | None:
+        """The license of the audio: an SPDX-style identifier; ``url`` for a custom license."""
+        if identifier is not None:
+            self._license = {"text": identifier, "url": url}
+        return self._license
+
+    def podcast_location(
+        self, name: str | None = None, geo: str | None = None, osm: str | None = None
+    ) -> tuple[dict[str, str | None], ...]:
+        """Add a place the show or episode is about (``geo:LAT,LON``, OpenStreetMap id)."""
+        if name is not None:
+            self._locations = (*self._locations, {"text": name, "geo": geo, "osm": osm})
+        return self._locations
+
+    def _write_place_and_license(self, parent: Any) -> None:
+        if self._license:
+            _tag(parent, "license", self._license)
+        for location in self._locations:
+            _tag(parent, "location", location)
+
+
+class Podcasting20Extension(_PlaceAndLicense, BaseExtension):
+    """Channel tags: guid, locked, funding, medium, person, txt, license, location, image,
+    trailer, podroll, updateFrequency and podping."""
 
     def __init__(self) -> None:
+        self.__txt: list[dict[str, str | None]] = []
+        self.__images: list[dict[str, str | None]] = []
+        self.__trailers: list[dict[str, str | None]] = []
+        self.__podroll: list[dict[str, str | None]] = []
+        self.__frequency: dict[str, str | None] | None = None
+        self.__podping: bool | None = None
         self.__guid: str | None = None
         self.__locked: dict[str, Any] | None = None
         self.__funding: list[dict[str, str]] = []
@@ -76,6 +129,21 @@ class Podcasting20Extension(BaseExtension):
         if self.__medium:
             _element(channel, "medium").text = self.__medium
         _add_persons(channel, self.__persons)
+        for txt in self.__txt:
+            _tag(channel, "txt", txt)
+        self._write_place_and_license(channel)
+        for image in self.__images:
+            _tag(channel, "image", image)
+        for trailer in self.__trailers:
+            _tag(channel, "trailer", trailer)
+        if self.__podroll:
+            podroll = _element(channel, "podroll")
+            for remote in self.__podroll:
+                _tag(podroll, "remoteItem", remote)
+        if self.__frequency:
+            _tag(channel, "updateFrequency", self.__frequency)
+        if self.__podping is not None:
+            _element(channel, "podping", usesPodping="true" if self.__podping else "false")
         return rss_feed
 
     def podcast_guid(self, guid: str | None = None) -> str | None:
@@ -112,11 +180,83 @@ class Podcasting20Extension(BaseExtension):
             self.__persons.append(_person(name, **details))
         return self.__persons
 
+    def podcast_txt(self, text: str | None = None, purpose: str | None = None) -> list[dict]:
+        """Add free text, e.g. an ownership code with ``purpose="applepodcastsverify"``."""
+        if text is not None:
+            self.__txt.append({"text": text, "purpose": purpose})
+        return self.__txt
 
-class Podcasting20EntryExtension(BaseEntryExtension):
-    """Item tags: podcast:season, podcast:episode, podcast:chapters, podcast:transcript, podcast:person."""
+    def podcast_image(
+        self,
+        href: str | None = None,
+        *,
+        purpose: str | None = None,
+        alt: str | None = None,
+        width: int | None = None,
+        height: int | None = None,
+        type: str | None = None,
+    ) -> list[dict]:
+        """Add an image for a use (artwork, social, banner); the aspect ratio is derived."""
+        if href is not None:
+            ratio = _aspect_ratio(width, height) if width and height else None
+            self.__images.append({"href": href, "alt": alt, "aspect_ratio": ratio,
+                                  "width": _str(width), "height": _str(height), "type": type,
+                                  "purpose": purpose})  # fmt: skip
+        return self.__images
+
+    def podcast_trailer(
+        self,
+        url: str | None = None,
+        title: str = "",
+        *,
+        pubdate: dt.datetime | None = None,
+        length: int | None = None,
+        type: str | None = None,
+        season: int | None = None,
+    ) -> list[dict]:
+        """Add a trailer of the show (or of ``season``): its media, date and title."""
+        if url is not None:
+            if pubdate is None:
+                raise ValueError("podcast:trailer needs a pubdate")
+            self.__trailers.append({"url": url, "pubdate": format_datetime(pubdate),
+                                    "length": _str(length), "type": type,
+                                    "season": _str(season), "text": title})  # fmt: skip
+        return self.__trailers
+
+    def podcast_podroll(
+        self, feed_guid: str | None = None, feed_url: str | None = None, title: str | None = None
+    ) -> list[dict]:
+        """Recommend another show by its ``podcast:guid`` (one remoteItem per call)."""
+        if feed_guid is not None:
+            self.__podroll.append({"feedGuid": feed_guid, "feedUrl": feed_url, "title": title})
+        return self.__podroll
+
+    def podcast_update_frequency(
+        self,
+        text: str | None = None,
+        *,
+        rrule: str | None = None,
+        dtstart: str | None = None,
+        complete: bool = False,
+    ) -> dict | None:
+        """The release schedule: text for people, an RFC 5545 ``rrule`` for apps."""
+        if text is not None:
+            self.__frequency = {"text": text, "rrule": rrule, "dtstart": dtstart,
+                                "complete": "true" if complete else None}  # fmt: skip
+        return self.__frequency
+
+    def podcast_podping(self, uses_podping: bool | None = None) -> bool | None:
+        """Tell aggregators that changes to this feed are announced over Podping."""
+        if uses_podping is not None:
+            self.__podping = bool(uses_podping)
+        return self.__podping
+
+
+class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
+    """Item tags: season, episode, chapters, transcript, person, soundbite, license, location."""
 
     def __init__(self) -> None:
+        self.__soundbites: list[dict[str, str | None]] = []
         self.__season: int | None = None
         self.__episode: float | None = None
         self.__chapters: str | None = None
@@ -140,6 +280,9 @@ class Podcasting20EntryExtension(BaseEntryExtension):
                     element.attrib[key] = value
         # Persons on an item replace the channel's list entirely (namespace spec).
         _add_persons(entry, self.__persons)
+        for bite in self.__soundbites:
+            _tag(entry, "soundbite", bite)
+        self._write_place_and_license(entry)
         return entry
 
     def podcast_season(self, season: int | None = None) -> int | None:
@@ -177,3 +320,22 @@ class Podcasting20EntryExtension(BaseEntryExtension):
         if name is not None:
             self.__persons.append(_person(name, **details))
         return self.__persons
+
+    def podcast_soundbite(
+        self, start_s: float | None = None, duration_s: float = 0.0, title: str | None = None
+    ) -> list[dict]:
+        """Add a clip apps may play as a preview: start and length in the published audio."""
+        if start_s is not None:
+            self.__soundbites.append({"startTime": _number(round(start_s, 3)),
+                                      "duration": _number(round(duration_s, 3)), "text": title})  # fmt: skip
+        return self.__soundbites
+
+
+def _str(value: int | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _aspect_ratio(width: int, height: int) -> str:
+    """``1920×1080`` → ``16/9``: the CSS aspect-ratio form the namespace asks for."""
+    divisor = math.gcd(width, height)
+    return f"{width // divisor}/{height // divisor}"

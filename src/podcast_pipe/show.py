@@ -2,11 +2,12 @@
 
 ``Show`` holds the channel metadata with paths resolved; ``AudioSettings`` the mastering targets
 (``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target;
-``BuildSettings`` the shared master cache.
+``SiteSettings`` the website published beside the feed; ``BuildSettings`` the shared master cache.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -30,6 +31,58 @@ class Owner:
 class Funding:
     url: str
     title: str
+
+
+@dataclass(frozen=True)
+class Txt:
+    """Free text for ``podcast:txt``; ``purpose`` says who reads it (``applepodcastsverify``)."""
+
+    text: str
+    purpose: str | None = None
+
+
+@dataclass(frozen=True)
+class License:
+    """``podcast:license``: an SPDX-style identifier; ``url`` is required for a custom one."""
+
+    identifier: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Location:
+    """``podcast:location``: what place the show or episode is about."""
+
+    name: str
+    geo: str | None = None  # geo:LAT,LON (RFC 5870)
+    osm: str | None = None  # OpenStreetMap N|W|R + id, e.g. R223474
+
+
+@dataclass(frozen=True)
+class RemoteFeed:
+    """A recommended show in ``podcast:podroll``: its ``podcast:guid``, feed URL and title."""
+
+    guid: str
+    url: str | None = None
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """``podcast:updateFrequency``: the release schedule as an RFC 5545 rule and as text."""
+
+    text: str
+    rrule: str | None = None
+    dtstart: str | None = None  # ISO 8601, required by a rule with COUNT
+    complete: bool = False
+
+
+@dataclass(frozen=True)
+class FeedSettings:
+    """How the feed is rendered, from ``[feed]``."""
+
+    page_size: int | None = None  # RFC 5005 paging: newest N in feed.xml; None: one document
+    description_chapters: bool = True  # "(00:00) Giriş" lines at the end of the description
 
 
 # Field markers for AudioSettings.mastering(): a clip is keyed by its bytes, not its path, and
@@ -84,10 +137,25 @@ class PublishSettings:
     max_attempts: int = 8
     retry_mode: str = "standard"  # botocore: standard | adaptive (also throttles the client)
     concurrency: int = 4
+    # How long an object stays on the target after it left the feed (cached feeds still name it).
+    keep_old: dt.timedelta = dt.timedelta(days=7)
 
     @property
     def feed_url(self) -> str:
         return self.base_url + "feed.xml"
+
+
+# The [site] links a show page can offer, in the order they are shown.
+SITE_LINKS = ("apple", "spotify", "youtube", "website")
+
+
+@dataclass(frozen=True)
+class SiteSettings:
+    """The show's website, from ``[site]``: on by default, optional links and accent colour."""
+
+    enabled: bool = True
+    links: tuple[tuple[str, str], ...] = ()  # (name, https URL), e.g. ("apple", "https://…")
+    accent: str = "#0b6e6e"  # CSS colour of links and buttons, "#rgb" or "#rrggbb"
 
 
 @dataclass(frozen=True)
@@ -121,8 +189,17 @@ class Show:
     funding: tuple[Funding, ...] = ()
     medium: str = "podcast"
     timezone: str = "UTC"
+    txt: tuple[Txt, ...] = ()
+    license: License | None = None
+    location: Location | None = None
+    podroll: tuple[RemoteFeed, ...] = ()
+    schedule: Schedule | None = None
+    podping: bool = False
+    images: tuple[str, ...] = ()  # podcast:image purposes drawn from the cover
+    feed: FeedSettings = field(default_factory=FeedSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
+    site: SiteSettings = field(default_factory=SiteSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
     @property

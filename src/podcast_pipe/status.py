@@ -55,3 +55,8 @@ def publish_states(show: Show, episodes: list[Episode]) -> dict[str, str]:
         elif record:
             states[episode.slug] = "built"
     return states
+
+
+# For `status` (part B of issue 13): objects out of the feed that the target still keeps for
+# cached feeds, with when they go, are `manifest.retired_objects(manifest, show.publish.keep_old)`
+# (the manifest read from the target, or its local copy).

@@ -1,7 +1,7 @@
 """ID3 through mutagen: one table of fields, each declared once with how it is stored.
 
-``FIELDS`` says what goes in (the value) and how (the storage style: text, TXXX, COMM, URL or
-the podcast flag); ``write_tags`` writes it, ``read_tags`` reads it back, ``tag_key`` hashes it
+``FIELDS`` says what goes in (the value) and how (the storage style: text, TXXX or the podcast
+flag); ``write_tags`` writes it, ``read_tags`` reads it back, ``tag_key`` hashes it
 for the build's cache. The tags are written after the last encode.
 
 Audio tools drop or mangle tags and covers, so the build tags the final MP3 (QUIRKS: ID3).
@@ -35,22 +35,21 @@ from mutagen.id3 import (
 from mutagen.mp3 import MP3, BitrateMode
 from PIL import Image
 
-from . import __version__, mediatypes
+from . import mediatypes
 from .artwork import embedded_cover
 from .chapters import timeline
 from .config import Show
 from .episodes import Chapter, Episode
 from .errors import AudioError
 from .files import sha256_bytes, sha256_file
-from .id3styles import TEXT, Comment, PodcastFlag, Storage, TextFrame, UrlFrame, UserText
-from .notes import notes_text
+from .id3styles import TEXT, PodcastFlag, Storage, TextFrame, UserText
 
 GENRE = "Podcast"
 TOC_TITLE = "Chapters"
 CHAPTER_IMAGE_PX = 640
 # Bump by hand when the same values would be written differently (frame layout, cover
 # conversion, chapter frames): every MP3 is re-tagged once, and so re-published (CHANGELOG).
-TAG_VERSION = 1
+TAG_VERSION = 2  # 2: feed-only fields and the version number left the MP3
 # CHAP offsets "not used": players seek by time (ID3 chapter frame addendum).
 NO_OFFSET = 0xFFFFFFFF
 
@@ -61,7 +60,6 @@ class TagSource:
 
     show: Show
     episode: Episode
-    guid: str
     duration_s: float
     offset_s: float  # the intro's length: shifts the chapters
     loudness: dict | None
@@ -81,20 +79,6 @@ def _number(value: int | None) -> str | None:
     return None if value is None else str(value)
 
 
-def _publisher(s: TagSource) -> str:
-    owner = s.show.owner
-    return owner.name if owner and owner.name else s.show.author
-
-
-def _feed_url(s: TagSource) -> str | None:
-    return s.show.publish.feed_url if s.show.publish.base_url else None
-
-
-def _show_guid(s: TagSource) -> str | None:
-    # Without a base_url the computed podcast:guid would be that of a placeholder URL.
-    return s.show.podcast_guid if s.show.guid or s.show.publish.base_url else None
-
-
 def _loudness(s: TagSource) -> str | None:
     if not s.loudness:
         return None
@@ -104,6 +88,12 @@ def _loudness(s: TagSource) -> str | None:
     )
 
 
+# What the MP3 carries: what identifies the audio in a player or a music library, and what is
+# measured from the audio itself. The MP3's bytes are its URL (episodes/<slug>-<hash8>.mp3), so
+# feed-only metadata stays out: show notes, summary, date, copyright, publisher, website, the feed
+# URL and the GUIDs (derived from the feed URL until pinned) live in feed.xml, where editing them
+# re-uploads only the feed.
+# No version number either: an upgrade of podcast-pipe must not re-tag the back catalogue.
 FIELDS: tuple[TagField, ...] = (
     TagField("title", TextFrame("TIT2"), lambda s: s.episode.title),
     TagField("artist", TextFrame("TPE1"), lambda s: s.show.author),
@@ -111,21 +101,10 @@ FIELDS: tuple[TagField, ...] = (
     TagField("show", TextFrame("TALB"), lambda s: s.show.title),
     TagField("episode", TextFrame("TRCK"), lambda s: _number(s.episode.episode)),
     TagField("season", TextFrame("TPOS"), lambda s: _number(s.episode.season)),
-    # The day in the episode's own time zone: v2.3 cannot store seconds or a zone.
-    TagField("date", TextFrame("TDRC"), lambda s: s.episode.date.date().isoformat()),
     TagField("genre", TextFrame("TCON"), lambda s: GENRE),
     TagField("language", TextFrame("TLAN"), lambda s: iso639_2(s.show.language)),
-    TagField("summary", Comment(), lambda s: s.episode.summary),
-    # Players show TDES as plain text: Markdown notes rendered as the feed's description.
-    TagField("description", TextFrame("TDES"), lambda s: notes_text(s.episode.notes) or None),
-    TagField("copyright", TextFrame("TCOP"), lambda s: s.show.copyright),
-    TagField("publisher", TextFrame("TPUB"), _publisher),
-    TagField("website", UrlFrame("WOAS"), lambda s: s.show.website),
-    # iTunes' podcast frames: the flag and the feed a file came from.
+    # iTunes' podcast flag: some players file the MP3 under podcasts only with it.
     TagField("podcast", PodcastFlag(), lambda s: "1"),
-    TagField("feed", UrlFrame("WFED"), _feed_url),
-    TagField("guid", UserText("EPISODE_GUID"), lambda s: s.guid),
-    TagField("show_guid", UserText("PODCAST_GUID"), _show_guid),
     TagField("length_ms", TextFrame("TLEN"), lambda s: str(round(s.duration_s * 1000))),
     TagField("encoder", TextFrame("TSSE"), lambda s: s.encoding),
     TagField("loudness", UserText("LOUDNESS"), _loudness),
@@ -143,7 +122,7 @@ def iso639_2(language: str) -> str | None:
 def write_tags(mp3: Path, show: Show, episode: Episode, **values: Any) -> None:
     """Replace the MP3's tags with the episode's: the table's fields, cover art and chapters.
 
-    ``values``: ``guid``, ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
+    ``values``: ``duration_s`` (ends the last chapter), ``offset_s`` (the intro's
     length: shifts the chapters) and ``loudness`` (optional), as ``tag_source`` takes them.
     """
     source = tag_source(mp3, show, episode, **values)
@@ -184,13 +163,12 @@ def tag_source(
     show: Show,
     episode: Episode,
     *,
-    guid: str,
     duration_s: float,
     offset_s: float,
     loudness: dict | None = None,
 ) -> TagSource:
     """What the tags of ``mp3`` are made from; the encoder line is read from its own header."""
-    return TagSource(show, episode, guid, duration_s, offset_s, loudness, _encoding(mp3))
+    return TagSource(show, episode, duration_s, offset_s, loudness, _encoding(mp3))
 
 
 def _rows(source: TagSource) -> list[tuple[TagField, str]]:
@@ -236,7 +214,7 @@ def _encoding(mp3: Path) -> str:
     mode = "VBR" if info.bitrate_mode == BitrateMode.VBR else "CBR"
     channels = "mono" if info.channels == 1 else "stereo"
     return (
-        f"podcast-pipe {__version__}: MP3 {round(info.bitrate / 1000)} kbps {mode}, "
+        f"podcast-pipe: MP3 {round(info.bitrate / 1000)} kbps {mode}, "
         f"{info.sample_rate} Hz, {channels}"
     )
 

@@ -7,11 +7,14 @@ on a terminal and plain lines otherwise (an idle build prints nothing per episod
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 import time
 from collections.abc import Iterable
 from typing import Any
+
+import click
 
 from .build import BuildRecord
 from .events import Reporter
@@ -212,3 +215,29 @@ def _one_line(text: str, limit: int = 76) -> str:
     """Show notes and other long text shortened to one line for the report."""
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def publish_reporter(build: Reporter, stack: contextlib.ExitStack) -> Reporter:
+    """The build's rendering, plus the upload's: a byte bar on a terminal, else a line per object
+    (uploaded, updated in place, deleted). ``stack`` closes the bar."""
+    bars: list[Any] = []
+    upload_events = ("uploaded", "updated", "deleted")
+
+    def on_start(stage: str, total: int) -> None:
+        if stage != "upload":
+            build.on_start(stage, total)
+        elif sys.stderr.isatty():
+            bar = click.progressbar(length=total, label="upload", file=sys.stderr)
+            bars.append(stack.enter_context(bar))
+
+    def on_bytes(n: int) -> None:
+        if bars:
+            bars[-1].update(n)
+
+    def on_event(name: str, what: str) -> None:
+        if what not in upload_events:
+            build.on_event(name, what)
+        elif not bars:
+            click.echo(f"{what} {name}", err=True)
+
+    return Reporter(build.on_progress, on_bytes, on_event, on_start)

@@ -125,3 +125,50 @@ class Reader:
             self.bad(key, f"must be text, not {value!r}", f'write `{key}: "…"`')
             return None
         return str(value).strip() or None
+
+    def nested(
+        self, key: str, keys: Iterable[str], *, example: str, shorthand: str | None = None
+    ) -> Reader | None:
+        """The table under ``key`` as a reader (fields ``key.sub``), None when absent.
+
+        Only ``keys`` are known (others get a did-you-mean); a bare string fills the
+        ``shorthand`` key, so ``license = "CC-BY-4.0"`` reads like ``{identifier = …}``.
+        """
+        value = self.table.get(key)
+        return None if value is None else self._nest(key, value, keys, example, shorthand)
+
+    def nested_list(
+        self,
+        key: str,
+        keys: Iterable[str],
+        *,
+        example: str,
+        shorthand: str | None = None,
+        single: bool = False,
+    ) -> list[Reader]:
+        """A list of such tables, one reader each (fields ``key[n].sub``); ``single``: a lone
+        table (or shorthand string) counts as a list of one."""
+        value = self.table.get(key)
+        if value is None:
+            return []
+        if single and isinstance(value, dict | str):
+            value = [value]
+        if not isinstance(value, list):
+            self.bad(key, "must be a list", f"write a list: - {example}")
+            return []
+        found = (
+            self._nest(f"{key}[{n}]", v, keys, example, shorthand) for n, v in enumerate(value, 1)
+        )
+        return [reader for reader in found if reader is not None]
+
+    def _nest(
+        self, key: str, value: Any, keys: Iterable[str], example: str, shorthand: str | None
+    ) -> Reader | None:
+        if shorthand and isinstance(value, str):
+            value = {shorthand: value}
+        if not isinstance(value, dict):
+            self.bad(key, f"must be a table, not {value!r}", f"e.g. {example}")
+            return None
+        reader = self.within(value, f"{self.prefix}{key}.")
+        reader.unknown(keys)
+        return reader

@@ -55,8 +55,8 @@ def probe(path: Path, *, exe: str | None = None) -> SourceInfo:
         raise AudioError("the audio file is empty (0 bytes)", path=path, hint="copy it again")
     process = FFmpeg(["-i", path], subject=path, exe=exe)
     text = process.wait(PROBE_TIMEOUT_S, check=False)
-    match = _STREAM.search(text)
-    if not match:
+    stream = audio_stream(text)
+    if not stream:
         reason = process.reason() if "Error opening input" in text else "no audio stream in it"
         raise AudioError(
             f"cannot read it as audio: {reason}",
@@ -68,8 +68,16 @@ def probe(path: Path, *, exe: str | None = None) -> SourceInfo:
     if duration:
         h, m, s = duration.groups()
         seconds = int(h) * 3600 + int(m) * 60 + float(s)
+    return SourceInfo(path, *stream, seconds)
+
+
+def audio_stream(log: str) -> tuple[str, int, int] | None:
+    """Codec, sample rate and channel count of the first audio stream in ffmpeg's input log."""
+    match = _STREAM.search(log)
+    if not match:
+        return None
     codec, rate, layout = match.groups()
-    return SourceInfo(path, codec, int(rate), _channel_count(layout), seconds)
+    return codec, int(rate), _channel_count(layout)
 
 
 def check_complete(info: SourceInfo, decoded_s: float) -> None:

@@ -16,8 +16,8 @@ from ..episodes import Episode, load_episodes
 from ..errors import ConfigError, PodcastError
 from ..events import QUIET, Reporter
 from .executors import Executor, fan_out
-from .record import BuildRecord, write_report
-from .run import EVENTS, Caches, build_episode, select_episodes
+from .record import BuildRecord
+from .run import EVENTS, Caches, build_and_inspect, finish_show, select_episodes
 
 NETWORK_FILE = "network.toml"
 
@@ -85,8 +85,8 @@ def build_network(
         show, caches, episode = item
         name = f"{show.root.name}/{episode.slug}"
         try:
-            record = build_episode(show, episode, force=force, executor=executor, caches=caches,
-                                   reporter=_named(reporter, name))  # fmt: skip
+            record = build_and_inspect(show, episode, force=force, executor=executor,
+                                       caches=caches, reporter=_named(reporter, name))  # fmt: skip
         except Exception as exc:  # a crash after the retries, too: report it, build the rest
             text = str(exc) if isinstance(exc, PodcastError) else f"{type(exc).__name__}: {exc}"
             outcome.failures.append(Failure(show.root, episode.slug, text))
@@ -99,7 +99,7 @@ def build_network(
 
     fan_out(executor, one, work)
     for show in {show.root: show for show, _, _ in work}.values():
-        write_report(show)
+        finish_show(show)
     return outcome
 
 

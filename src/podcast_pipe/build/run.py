@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import shutil
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,11 +27,12 @@ from ..audio.master import MASTER_VERSION
 from ..audio.program import choose_clip
 from ..chapters import chapters_json
 from ..config import Show
-from ..episodes import Catalog, Episode, episode_guid
+from ..episodes import Catalog, Episode
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
 from ..files import atomic_path, sha256_file, write_atomic
+from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
 from ..validate import did_you_mean
 from .cache import StoreCache, WorkspaceCache, shared_cache, workspace_cache
@@ -76,8 +78,8 @@ def build_episodes(
 
     def one(episode: Episode) -> BuildRecord | None:
         try:
-            record = build_episode(show, episode, force=force, reporter=reporter,
-                                   executor=executor, caches=caches)  # fmt: skip
+            record = build_and_inspect(show, episode, force=force, reporter=reporter,
+                                       executor=executor, caches=caches)  # fmt: skip
         except PodcastError as exc:
             problems.error(exc)
             return None
@@ -85,9 +87,23 @@ def build_episodes(
         return record
 
     records = [r for r in fan_out(executor, one, episodes) if r is not None]
-    write_report(show)
+    finish_show(show)
     problems.raise_first()
     return records
+
+
+def build_and_inspect(show: Show, episode: Episode, **options: Any) -> BuildRecord:
+    """``build_episode``, then the episode's inspector page (report/)."""
+    started = time.monotonic()
+    record = build_episode(show, episode, **options)
+    inspect_episode(show, episode, record, time.monotonic() - started)
+    return record
+
+
+def finish_show(show: Show) -> None:
+    """After a show's episodes: build/report.json and the inspector's show page."""
+    write_report(show)
+    write_show(show.build_dir, show.title)
 
 
 EVENTS = {
@@ -181,8 +197,7 @@ def master_job(
 def _tag_values(show: Show, episode: Episode, cached: CachedMaster) -> dict[str, Any]:
     """What ``write_tags`` and ``tag_key`` take besides the show and the episode."""
     output = cached.result.output
-    return dict(guid=episode_guid(show, episode), duration_s=output.duration_s,
-                offset_s=cached.offset_s, loudness=output.to_dict())  # fmt: skip
+    return dict(duration_s=output.duration_s, offset_s=cached.offset_s, loudness=output.to_dict())
 
 
 def _chapters(episode: Episode, cached: CachedMaster) -> dict[str, Any] | None:

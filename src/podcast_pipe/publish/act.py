@@ -1,12 +1,14 @@
-"""Carrying out a plan: upload and verify, then the feed, then the manifest, then delete.
+"""Carrying out a plan: upload and verify, then the feed, then delete, then the manifest.
 
 The order is the never-broken-feed promise (SPEC): every object the new feed names is uploaded
-and verified (HEAD) before the feed; the feed before the manifest; objects the old feed named
-are deleted only once the new feed is live. A failure anywhere leaves the previous feed live.
+and verified (HEAD) before the feed; objects out of the feed are deleted only once the new feed
+is live (and ``keep_old`` has passed); the manifest last, recording what was done. A failure
+anywhere leaves the previous feed live.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,23 +49,48 @@ def remote_manifest(target: Target, local_copy: Path) -> Manifest:
 def execute(
     plan: Plan, target: Target, *, concurrency: int = 4, reporter: Reporter = QUIET
 ) -> None:
-    """Upload and verify the objects, then the feed, then the manifest, then delete."""
+    """Upload and verify, apply headers, then the feed, then delete, then the manifest.
+
+    The manifest goes last so that it records what really happened: a retired object that could
+    not be deleted stays in it (``plan.manifest`` is updated), and the next publish retries.
+    """
     if plan.uploads:
         reporter.on_start("upload", sum(u.bytes for u in plan.uploads))
     report = _serialised(reporter)
     with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         # list() re-raises the first failure; the feed is not touched after one.
         list(pool.map(lambda u: _upload(target, u, report), plan.uploads))
+        list(pool.map(lambda key: _restyle(target, key, report), plan.restyle))
     if plan.feed_changed:
         _put(target, layout.FEED_KEY, plan.feed)
         reporter.on_event(layout.FEED_KEY, "uploaded")
+    _delete(plan, target, reporter)
     if plan.manifest != plan.previous:
         _put(target, layout.MANIFEST_KEY, dump_manifest(plan.manifest))
         reporter.on_event(layout.MANIFEST_KEY, "uploaded")
-    if plan.deletes:
-        target.delete(plan.deletes)
-        for key in plan.deletes:
-            reporter.on_event(key, "deleted")
+
+
+def _delete(plan: Plan, target: Target, reporter: Reporter) -> None:
+    """Delete the retired objects whose time has come; keep the failures recorded."""
+    if not plan.deletes:
+        return
+    try:
+        failed = target.delete(plan.deletes)
+    except StorageError as exc:
+        failed, why = list(plan.deletes), f" ({exc.message})"
+    else:
+        why = ""
+    for key in sorted(set(plan.deletes) - set(failed)):
+        reporter.on_event(key, "deleted")
+    if failed:
+        kept = {key: plan.retired[key] for key in failed}
+        plan.manifest = dataclasses.replace(
+            plan.manifest, retired={**plan.manifest.retired, **kept}
+        )
+        plan.notes.append(
+            f"could not delete {len(failed)} object(s) out of the feed{why}: they stay recorded "
+            "in manifest.json and the next publish tries again"
+        )
 
 
 def save_local(feed_path: Path, plan: Plan) -> None:
@@ -89,6 +116,11 @@ def _serialised(reporter: Reporter) -> Reporter:
             reporter.on_event(name, what)
 
     return Reporter(reporter.on_progress, on_bytes, on_event, reporter.on_start)
+
+
+def _restyle(target: Target, key: str, reporter: Reporter) -> None:
+    target.restyle(key, **layout.headers(key))
+    reporter.on_event(key, "updated")
 
 
 def _upload(target: Target, upload: Upload, reporter: Reporter) -> None:

@@ -3,22 +3,24 @@
 One row per kind of object. A key is made from a row's pattern and read back by matching it,
 so ``publish`` (what to upload, how to send it) and ``serve`` (how to answer for it) agree.
 Content-hashed keys are immutable (cached for a year); the rest change in place (5 minutes).
-New kinds of objects (website pages, feed archive pages, other renditions) are new rows.
+New kinds of objects (feed archive pages, other renditions) are new rows.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from .. import mediatypes
+from ..files import sha256_bytes
 
 IMMUTABLE = "public, max-age=31536000, immutable"
 # feed.xml, manifest.json, chapters and transcripts change in place: apps must re-check soon.
 SHORT = "public, max-age=300"
 
 # What a pattern's fields may hold: slugs and names never contain "/", hashes are 8 hex digits.
-FIELDS = {"hash8": "[0-9a-f]{8}", "ext": r"\.[a-z0-9]+"}
+FIELDS = {"hash8": "[0-9a-f]{8}", "ext": r"\.[a-z0-9]+", "picture": "(?:card|thumb)"}
 ANY_NAME = "[^/]+"
 
 
@@ -58,7 +60,20 @@ TRANSCRIPT = Row("transcript", "transcripts/{slug}{ext}")
 FEED = Row("feed", "feed.xml")
 MANIFEST = Row("manifest", "manifest.json")
 LOCK = Row("lock", "publish.lock")
-ROWS = (MEDIA, IMAGE, CHAPTERS, TRANSCRIPT, FEED, MANIFEST, LOCK)
+# The website (site/): pages change in place; its pictures (share cards, page thumbnails) carry
+# their hash like the show's images. A row's key pattern is the one site/render.py writes.
+SITE_PAGE = Row("site page", "index.html")
+EPISODE_PAGE = Row("episode page", "episodes/{slug}/index.html")
+EMBED_PAGE = Row("embed page", "episodes/{slug}/embed.html")
+SITE_CSS = Row("site stylesheet", "site.css")
+SITE_JS = Row("site script", "site.js")
+SITEMAP = Row("sitemap", "sitemap.xml", content_type=mediatypes.XML)  # not .xml's RSS type
+SITE_PICTURE = Row("site picture", "images/{picture}-{name}-{hash8}{ext}", immutable=True)
+# First match wins: a site picture's key would also match IMAGE.
+ROWS = (
+    MEDIA, SITE_PICTURE, IMAGE, CHAPTERS, TRANSCRIPT, FEED, MANIFEST, LOCK,
+    SITE_PAGE, EPISODE_PAGE, EMBED_PAGE, SITE_CSS, SITE_JS, SITEMAP,
+)  # fmt: skip
 
 FEED_KEY = FEED.key()
 MANIFEST_KEY = MANIFEST.key()
@@ -89,3 +104,14 @@ def cache_control(key: str) -> str:
 def headers(key: str) -> dict[str, str]:
     """The headers to store ``key`` with: the keyword arguments of ``Target.put``."""
     return {"content_type": content_type(key), "cache_control": cache_control(key)}
+
+
+def stored_with(acl: str | None) -> dict[str, str]:
+    """The header settings objects are stored with, as the manifest records them.
+
+    The ACL and a fingerprint of this table's headers: when either differs from what the live
+    manifest recorded, publish applies the new headers to the objects already there.
+    """
+    table = [(r.kind, r.pattern, r.content_type, r.immutable) for r in ROWS]
+    data = json.dumps([table, sorted(mediatypes.BY_SUFFIX.items()), IMMUTABLE, SHORT]).encode()
+    return {"acl": acl or "", "headers": sha256_bytes(data)[:8]}

@@ -7,6 +7,7 @@ records, the manifest that is live, the time, and ``Sources`` that read images a
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from ..config import Show
 from ..episodes import Episode, episode_guid
 from ..feed import render_feed
 from ..files import sha256_bytes
-from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff
+from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff, parse_time
+from ..site import render_site
 from . import layout
 
 if TYPE_CHECKING:
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Upload:
-    """One object to put on the target: a file (the MP3) or bytes (images, chapters, transcripts)."""
+    """One object to put on the target: a file (the MP3) or bytes (images, sidecars, pages)."""
 
     key: str
     bytes: int
@@ -54,7 +56,11 @@ class Plan:
     items: list[tuple[Episode, LiveEpisode]]  # the feed's episodes
     feed: bytes
     uploads: list[Upload]
-    deletes: list[str]
+    deletes: list[str]  # retired objects whose time has come (or all of them: --prune-now)
+    # objects already there that get the current headers/ACL (copy in place)
+    restyle: list[str] = field(default_factory=list)
+    # every object out of the feed → when it left (the deletes too: a failed one stays)
+    retired: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # things done or found on the way
     built: list[BuildRecord] = field(default_factory=list)  # episodes mastered or re-tagged now
 
@@ -68,7 +74,9 @@ class Plan:
 
     @property
     def up_to_date(self) -> bool:
-        return not self.uploads and not self.deletes and self.manifest == self.previous
+        """Nothing to write: no upload, no header change, no deletion, the same manifest."""
+        nothing = not (self.uploads or self.deletes or self.restyle)
+        return nothing and self.manifest == self.previous
 
     def describe(self) -> list[str]:
         """The plan in a producer's words: what the feed gains and loses, objects and bytes."""
@@ -79,12 +87,21 @@ class Plan:
         lines += [f"feed loses: {e.slug}" for e in changes.removed]
         lines += [f"renamed: {a.slug} → {b.slug} (GUID kept)" for a, b in changes.renamed]
         lines += [f"updated: {e.slug}" for e in changes.changed]
-        total = sum(u.bytes for u in self.uploads)
-        lines.append(f"upload {len(self.uploads)} object(s), {human_bytes(total)}:")
-        lines += [f"  {u.key}  {human_bytes(u.bytes)}" for u in self.uploads]
+        if self.uploads:
+            total = sum(u.bytes for u in self.uploads)
+            lines.append(f"upload {len(self.uploads)} object(s), {human_bytes(total)}:")
+            lines += [f"  {u.key}  {human_bytes(u.bytes)}" for u in self.uploads]
+        if self.restyle:
+            acl = self.manifest.headers.get("acl")
+            what = f"headers and ACL {acl!r}" if acl else "headers"
+            lines.append(f"apply the current {what} to {len(self.restyle)} object(s) in place")
         lines.append(f"{layout.FEED_KEY}: {'changed' if self.feed_changed else 'unchanged'}")
+        kept = sorted(set(self.manifest.retired) - set(self.previous.retired))
+        if kept:
+            lines.append(f"keep {len(kept)} object(s) out of the feed for cached feeds:")
+            lines += [f"  {key}" for key in kept]
         if self.deletes:
-            lines.append(f"delete {len(self.deletes)} object(s) once the new feed is live:")
+            lines.append(f"delete {len(self.deletes)} object(s) out of the feed:")
             lines += [f"  {key}" for key in self.deletes]
         return lines
 
@@ -154,11 +171,17 @@ def plan_release(
     previous: Manifest,
     now: dt.datetime,
     sources: Sources = DISK,
+    *,
+    stores_headers: bool = False,
+    prune_now: bool = False,
 ) -> Plan:
     """The objects, feed and manifest for ``episodes`` (those that belong in the feed now).
 
     An episode without a build record stays as the manifest has it (the feed can be regenerated
     without the audio on this machine); one neither built nor published is left out.
+    Objects that leave the feed are retired, and deleted once ``[publish] keep_old`` has passed
+    (``prune_now``: at once). ``stores_headers``: the target keeps headers (S3), so changed
+    header settings are applied to the objects already there.
     """
     matched = match_live(
         [(ep, rec.source_sha256 if rec else None) for ep, rec in episodes], previous.episodes
@@ -179,25 +202,67 @@ def plan_release(
         uploads[cover.key] = cover
     cover_key = cover.key if cover else None
     feed = render_feed(show, items, cover_key=cover_key)
-    manifest = Manifest(
+    site = _site_uploads(show, items, cover_key)
+    uploads.update((u.key, u) for u in site)
+    live = Manifest(
         episodes=tuple(live for _, live in items),
         cover_key=cover_key,
         feed_sha256=sha256_bytes(feed),
-        extra=previous.extra,
+        site={u.key: u.sha256 for u in site},
     )
-    live_hashes = _sidecar_hashes(previous)
-    needed = [
-        u
-        for u in uploads.values()
-        if (u.key not in previous.keys if u.immutable else live_hashes.get(u.key) != u.sha256)
-    ]
+    retired = _retired(previous, live.keys, now)
+    due = _due(retired, show.publish.keep_old, now, prune_now)
+    headers = layout.stored_with(show.publish.acl) if stores_headers else {}
+    manifest = dataclasses.replace(
+        live,
+        extra=previous.extra,
+        retired={k: t for k, t in retired.items() if k not in due},
+        headers=headers,
+    )
+    live_hashes = _sidecar_hashes(previous) | previous.site
+    needed = sorted(
+        (
+            u
+            for u in uploads.values()
+            if (u.key not in previous.stored if u.immutable else live_hashes.get(u.key) != u.sha256)
+        ),
+        key=lambda u: u.key,
+    )
+    restyle: list[str] = []
+    if stores_headers and previous.stored and headers != previous.headers:
+        sent = {u.key for u in needed} | (
+            {layout.FEED_KEY} if live.feed_sha256 != previous.feed_sha256 else set()
+        )
+        restyle = sorted((manifest.stored | {layout.FEED_KEY}) - sent)
     return Plan(
         previous=previous,
         manifest=manifest,
         items=items,
         feed=feed,
-        uploads=sorted(needed, key=lambda u: u.key),
-        deletes=sorted(previous.keys - manifest.keys),
+        uploads=needed,
+        deletes=due,
+        restyle=restyle,
+        retired=retired,
+    )
+
+
+def _retired(previous: Manifest, live: set[str], now: dt.datetime) -> dict[str, str]:
+    """Objects out of the feed → when they left: those retired before, and those leaving now.
+
+    An object back in the feed (an edit undone) is live again, not retired.
+    """
+    retired = {key: since for key, since in previous.retired.items() if key not in live}
+    left = now.astimezone(dt.UTC).isoformat()
+    retired.update((key, left) for key in sorted(previous.keys - live))
+    return retired
+
+
+def _due(
+    retired: dict[str, str], keep_old: dt.timedelta, now: dt.datetime, prune_now: bool
+) -> list[str]:
+    """The retired objects to delete now: out of the feed for ``keep_old`` or longer."""
+    return sorted(
+        key for key, since in retired.items() if prune_now or now - parse_time(since) >= keep_old
     )
 
 
@@ -243,6 +308,16 @@ def _live_episode(
         chapters_offset_s=record.intro_s,
     )
     return live, files
+
+
+def _site_uploads(
+    show: Show, items: list[tuple[Episode, LiveEpisode]], cover_key: str | None
+) -> list[Upload]:
+    """The website rendered from the feed's items (none when ``[site] enabled = false``)."""
+    if not show.site.enabled:
+        return []
+    objects = render_site(show, items, cover_key=cover_key)
+    return [Upload(key, len(data), sha256_bytes(data), data=data) for key, data in objects.items()]
 
 
 def _image_upload(sources: Sources, path: Path, name: str) -> Upload | None:

@@ -41,8 +41,17 @@ class Target(Protocol):
         content_type: str,
         cache_control: str,
         on_bytes: OnBytes | None = None,
+        if_absent: bool = False,
     ) -> None:
-        """Store bytes, or a file streamed in bounded memory, under ``key`` with these headers."""
+        """Store bytes, or a file streamed in bounded memory, under ``key`` with these headers.
+
+        ``if_absent``: create only (bytes only), atomically; raise ObjectExists if the key is
+        taken, ConditionalWriteUnsupported if the store cannot tell.
+        """
+        ...
+
+    def restyle(self, key: str, *, content_type: str, cache_control: str) -> None:
+        """Store an existing object again with these headers (and the target's ACL), in place."""
         ...
 
     def head(self, key: str) -> ObjectInfo | None:
@@ -57,6 +66,6 @@ class Target(Protocol):
         """Keys under ``prefix`` (up to ``limit`` of them), sorted."""
         ...
 
-    def delete(self, keys: builtins.list[str]) -> None:
-        """Delete objects; missing ones are not an error."""
+    def delete(self, keys: builtins.list[str]) -> builtins.list[str]:
+        """Delete objects; missing ones are not an error. Returns the keys it could not delete."""
         ...

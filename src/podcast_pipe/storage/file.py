@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from .. import mediatypes
-from ..errors import StorageError
+from ..errors import ObjectExists, StorageError
 from ..files import atomic_path
 from .base import ObjectInfo, OnBytes
 
@@ -40,6 +40,7 @@ class FileTarget:
         content_type: str,
         cache_control: str,
         on_bytes: OnBytes | None = None,
+        if_absent: bool = False,
     ) -> None:
         """Write the object; a reader (or ``serve``) never sees half of one."""
         path = self._path(key)
@@ -53,6 +54,10 @@ class FileTarget:
                         on_bytes(len(source))
                 # published objects must be readable by a web server, whatever the umask
                 os.chmod(temp, 0o644)
+                if if_absent:
+                    # link(2) fails if the name is taken: a create-only write. The rename that
+                    # follows sees one file under both names and leaves it (POSIX).
+                    _link_new(temp, path, self.url)
         except OSError as exc:
             raise StorageError(
                 f"cannot write {path}: {exc.strerror}",
@@ -85,9 +90,24 @@ class FileTarget:
                     break
         return keys
 
-    def delete(self, keys: builtins.list[str]) -> None:
+    def restyle(self, key: str, *, content_type: str, cache_control: str) -> None:
+        """A folder keeps no headers (its web server chooses them): nothing to store."""
+
+    def delete(self, keys: builtins.list[str]) -> builtins.list[str]:
+        failed = []
         for key in keys:
-            self._path(key).unlink(missing_ok=True)
+            try:
+                self._path(key).unlink(missing_ok=True)
+            except OSError:
+                failed.append(key)
+        return failed
+
+
+def _link_new(temp: Path, path: Path, url: str) -> None:
+    try:
+        os.link(temp, path)
+    except FileExistsError:
+        raise ObjectExists(f"{path.name} exists", path=url) from None
 
 
 def _copy(source: Path, destination: Path, on_bytes: OnBytes | None) -> None:

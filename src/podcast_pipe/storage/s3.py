@@ -25,7 +25,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from ..errors import StorageError
+from ..errors import ConditionalWriteUnsupported, ObjectExists, StorageError
 from .base import ObjectInfo, OnBytes
 
 MiB = 1 << 20
@@ -63,6 +63,9 @@ CLIENT_ERRORS = {
     ),
 }
 HTTP_STATUS_CODES = {"403": "AccessDenied", "404": "NoSuchBucket"}
+# A create-only PUT (If-None-Match: *): the key is taken, or the service cannot do it.
+TAKEN = ("PreconditionFailed", "412", "ConditionalRequestConflict", "409")
+UNSUPPORTED = ("NotImplemented", "501", "InvalidArgument", "InvalidRequest", "400")
 
 
 class S3Target:
@@ -131,11 +134,17 @@ class S3Target:
         content_type: str,
         cache_control: str,
         on_bytes: OnBytes | None = None,
+        if_absent: bool = False,
     ) -> None:
-        """Bytes in one PUT; a file through boto3's managed (multipart) transfer."""
-        extra = {"ContentType": content_type, "CacheControl": cache_control}
-        if self.acl:
-            extra["ACL"] = self.acl
+        """Bytes in one PUT; a file through boto3's managed (multipart) transfer.
+
+        ``if_absent`` sends ``If-None-Match: *`` (S3's conditional create).
+        """
+        extra = self._headers(content_type, cache_control)
+        if if_absent:
+            assert isinstance(source, bytes), "create-only puts are for small objects"
+            self._create(key, source, extra)
+            return
         with self._errors("upload", key):
             if isinstance(source, Path):
                 self.client.upload_file(
@@ -151,19 +160,50 @@ class S3Target:
             if on_bytes:
                 on_bytes(len(source))
 
-    def delete(self, keys: builtins.list[str]) -> None:
+    def _headers(self, content_type: str, cache_control: str) -> dict[str, str]:
+        extra = {"ContentType": content_type, "CacheControl": cache_control}
+        if self.acl:
+            extra["ACL"] = self.acl
+        return extra
+
+    def _create(self, key: str, data: bytes, extra: dict[str, str]) -> None:
+        """PUT with If-None-Match: * — 412 means taken; 501 or a 400 means not supported here."""
+        with self._errors("upload", key):
+            try:
+                self.client.put_object(
+                    Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*", **extra
+                )
+            except ClientError as exc:
+                code = _code(exc)
+                if code in TAKEN:
+                    raise ObjectExists(f"{key} exists", path=self.url) from None
+                if code in UNSUPPORTED:
+                    raise ConditionalWriteUnsupported(
+                        f"conditional writes refused ({code})", path=self.url
+                    ) from None
+                raise
+
+    def restyle(self, key: str, *, content_type: str, cache_control: str) -> None:
+        """Copy the object onto itself with new headers (server side: no bytes travel)."""
+        with self._errors("update", key):
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=self._key(key),
+                CopySource={"Bucket": self.bucket, "Key": self._key(key)},
+                MetadataDirective="REPLACE",
+                **self._headers(content_type, cache_control),
+            )
+
+    def delete(self, keys: builtins.list[str]) -> builtins.list[str]:
+        failed: builtins.list[str] = []
         for start in range(0, len(keys), 1000):  # DeleteObjects takes at most 1000 keys
             batch = [{"Key": self._key(k)} for k in keys[start : start + 1000]]
             with self._errors("delete", keys[start]):
                 response = self.client.delete_objects(
                     Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True}
                 )
-            for error in response.get("Errors", []):
-                raise StorageError(
-                    f"cannot delete {error.get('Key')}: {error.get('Code')}",
-                    path=self.url,
-                    hint="delete it by hand; the feed no longer names it",
-                )
+            failed += [str(e.get("Key"))[len(self.prefix) :] for e in response.get("Errors", [])]
+        return failed
 
     def list(self, prefix: str = "", limit: int | None = None) -> builtins.list[str]:
         keys: builtins.list[str] = []
