@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PP := $(BIN)/podcast-pipe
 
-.PHONY: install test build feed publish serve bench lint clean
+.PHONY: install test build feed publish serve bench bench-network lint clean
 
 install: $(STAMP)
 
@@ -33,6 +33,9 @@ serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_build.py
 	$(BIN)/python benchmarks/bench_check.py
+
+bench-network: $(STAMP)
+	$(BIN)/python benchmarks/bench_network.py
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks

@@ -22,6 +22,7 @@ from podcast_pipe.audio import master as master_module
 from podcast_pipe.audio.meter import Loudness
 from podcast_pipe.audio.timeline import Timeline
 from podcast_pipe.build import build_episodes, read_record, select_episodes
+from podcast_pipe.build import job as build_job
 from podcast_pipe.build import run as build
 from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.cli import cli
@@ -76,7 +77,7 @@ def test_build_writes_tagged_mp3_record_report_and_chapters(show, episode):
 
 def test_rebuild_with_nothing_changed_encodes_nothing(show, episode, monkeypatch):
     [first] = build_episodes(show, [episode])
-    monkeypatch.setattr(build, "master", no_mastering)
+    monkeypatch.setattr(build_job, "master", no_mastering)
     started = time.perf_counter()
     [again] = build_episodes(show, [episode])
     assert time.perf_counter() - started < 2
@@ -86,7 +87,7 @@ def test_rebuild_with_nothing_changed_encodes_nothing(show, episode, monkeypatch
 def test_metadata_change_retags_without_encoding(show, episode, monkeypatch):
     [first] = build_episodes(show, [episode])
     masters = sorted((show.build_dir / ".cache").iterdir())
-    monkeypatch.setattr(build, "master", no_mastering)
+    monkeypatch.setattr(build_job, "master", no_mastering)
     renamed = dataclasses.replace(episode, title="Yeni başlık")
     [record] = build_episodes(show, [renamed])
     assert record.action == "re-tagged" and record.sha256 != first.sha256
@@ -224,7 +225,7 @@ def test_a_comment_in_the_tag_code_retags_nothing(show, episode, tmp_path):
 @pytest.mark.parametrize("change", ["title", "id3_version", "tag_version"])
 def test_what_the_tags_hold_retags_without_encoding(show, episode, monkeypatch, change):
     [first] = build_episodes(show, [episode])
-    monkeypatch.setattr(build, "master", no_mastering)
+    monkeypatch.setattr(build_job, "master", no_mastering)
     if change == "title":
         episode = dataclasses.replace(episode, title="Başka başlık")
     elif change == "id3_version":

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import astuple, replace
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,10 @@ import click
 from . import __version__, scaffold
 from .audio.meter import measure_file
 from .build import build_episodes, select_episodes
+from .build.executors import open_executor
+from .build.network import build_network, network_roots
 from .check import check_workspace
-from .config import LOCAL_BASE_URL, Show, find_root, load_show
+from .config import CONFIG_NAME, LOCAL_BASE_URL, Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
 from .lint import lint_enclosure_hosts
@@ -31,6 +33,7 @@ from .tags import read_tags
 from .ui import (
     REPORT_HEADER,
     BuildProgress,
+    NetworkProgress,
     format_table,
     publish_reporter,
     report_rows,
@@ -238,15 +241,28 @@ def tags(file: Path) -> None:
     click.echo(tag_report(read_tags(file)))
 
 
-@cli.command()
-@click.argument("slugs", nargs=-1)
-@click.option(
+EXECUTOR = click.option(
+    "--executor",
+    default="local",
+    show_default=True,
+    metavar="local|dask://HOST:PORT",
+    help="Where masters are made: this machine, or a Dask cluster's scheduler.",
+)
+JOBS = click.option(
     "--jobs", "-j", type=click.IntRange(min=1), help="Episodes built at once (default: cores)."
 )
+
+
+@cli.command()
+@click.argument("slugs", nargs=-1)
+@JOBS
 @click.option("--force", is_flag=True, help="Master again even if nothing changed.")
+@EXECUTOR
 @pass_context
 @user_errors
-def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -> None:
+def build(
+    ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool, executor: str
+) -> None:
     """Master each episode's audio into build/<slug>.mp3 (only what changed).
 
     One linear gain to [audio] loudness, a true-peak limiter under [audio] true_peak, CBR MP3,
@@ -256,21 +272,73 @@ def build(ctx: Context, slugs: tuple[str, ...], jobs: int | None, force: bool) -
     Examples:
       podcast-pipe build
       podcast-pipe build 01-izmir-ve-baku --force
+      podcast-pipe build --executor dask://scheduler.lan:8786
     """
 
     show = ctx.show
     episodes = select_episodes(load_episodes(show), slugs)
     now = dt.datetime.now(dt.UTC)
-    with WorkspaceLock(show.build_dir, now), BuildProgress() as progress:
-        records = build_episodes(show, episodes, jobs=jobs, force=force, reporter=progress.reporter)
+    with contextlib.closing(open_executor(executor, jobs=jobs)) as runner:
+        with WorkspaceLock(show.build_dir, now), BuildProgress() as progress:
+            records = build_episodes(
+                show, episodes, force=force, reporter=progress.reporter, executor=runner
+            )
     click.echo(format_table(REPORT_HEADER, report_rows(records)))
-    actions = [r.action for r in records]
-    counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date")}
-    click.echo(", ".join(f"{n} {action}" for action, n in counts.items()))
+    click.echo(action_counts(r.action for r in records))
     built = {r.slug for r in records}
     for report in read_reports(show.build_dir):
         for warning in report.warnings if report.slug in built else ():
             click.secho(f"warning: {report.slug}: {warning}", fg="yellow")
+
+
+def action_counts(actions: Iterable[str]) -> str:
+    """``2 encoded, 0 re-tagged, 5 up to date`` (and ``N fetched`` when some were)."""
+    actions = list(actions)
+    counts = {a: actions.count(a) for a in ("encoded", "re-tagged", "up to date", "fetched")}
+    return ", ".join(f"{n} {a}" for a, n in counts.items() if n or a != "fetched")
+
+
+@cli.group()
+def network() -> None:
+    """Work on many shows at once (a podcast network's workspaces)."""
+
+
+@network.command("build")
+@click.argument("workspaces", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@JOBS
+@click.option("--force", is_flag=True, help="Master again even if nothing changed.")
+@EXECUTOR
+@user_errors
+def network_build(
+    workspaces: tuple[Path, ...], jobs: int | None, force: bool, executor: str
+) -> None:
+    """Build every episode of every show: show folders, or a network.toml (shows = [...]).
+
+    Failures are listed per show and episode at the end; the others are built regardless.
+
+    \b
+    Examples:
+      podcast-pipe network build shows/*
+      podcast-pipe network build network.toml --executor dask://scheduler.lan:8786
+    """
+    roots = network_roots(list(workspaces))
+    now = dt.datetime.now(dt.UTC)
+    with (
+        contextlib.closing(open_executor(executor, jobs=jobs)) as runner,
+        contextlib.ExitStack() as locks,
+    ):
+        for root in roots:  # one run at a time in each workspace, as `build` does
+            if (root / CONFIG_NAME).is_file():
+                locks.enter_context(WorkspaceLock(root / "build", now))
+        with NetworkProgress() as progress:
+            outcome = build_network(roots, runner, force=force, reporter=progress.reporter)
+    for root, records in outcome.records.items():
+        click.echo(f"{root.name}: {action_counts(r.action for r in records)}")
+    for failure in outcome.failures:
+        where = f"{failure.show.name}/{failure.slug}" if failure.slug else failure.show.name
+        click.secho(f"failed: {where}: {failure.message}", fg="red", err=True)
+    if outcome.failures:
+        sys.exit(1)
 
 
 @cli.command()

@@ -28,6 +28,7 @@ from .show import (
     PODCAST_GUID_NAMESPACE,
     SITE_LINKS,
     AudioSettings,
+    BuildSettings,
     Funding,
     Notify,
     Owner,
@@ -43,6 +44,7 @@ __all__ = [
     "LOCAL_BASE_URL",
     "PODCAST_GUID_NAMESPACE",
     "AudioSettings",
+    "BuildSettings",
     "Funding",
     "Owner",
     "PublishSettings",
@@ -109,10 +111,11 @@ def inspect_show(root: Path) -> tuple[Show | None, Problems]:
     publish = _read_publish(_section(top, "publish"))
     feed = read_feed(_section(top, "feed"))
     site = _read_site(_section(top, "site"))
-    return Show(**show, audio=audio, publish=publish, feed=feed, site=site), problems
+    build = _read_build(_section(top, "build"))
+    return Show(**show, audio=audio, publish=publish, feed=feed, site=site, build=build), problems
 
 
-SECTIONS = ("show", "audio", "publish", "feed", "site")
+SECTIONS = ("show", "audio", "publish", "feed", "site", "build")
 
 
 def _section(top: Reader, name: str) -> Reader:
@@ -411,3 +414,12 @@ def _read_keep_old(r: Reader, default: dt.timedelta) -> dt.timedelta:
         return dt.timedelta(seconds=amount * (seconds or 86400))
     r.bad("keep_old", f"not a length of time: {value!r}", KEEP_OLD_HINT)
     return default
+
+
+def _read_build(r: Reader) -> BuildSettings:
+    r.unknown({"cache"})
+    cache = r.get("cache", str)
+    if cache is not None and not cache.startswith(("file://", "s3://")):
+        r.bad("cache", f"unsupported cache {cache!r}", 'use "s3://bucket/cache" or "file://DIR"')
+        cache = None
+    return BuildSettings(cache=cache.rstrip("/") if cache else None)

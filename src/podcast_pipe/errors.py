@@ -75,6 +75,10 @@ class ConditionalWriteUnsupported(StorageError):
     """The store ignores or rejects create-only puts (some S3-compatible services)."""
 
 
+class BuildError(PodcastError):
+    """The build cannot reach its shared cache, its sources or its executor."""
+
+
 class PublishError(PodcastError):
     """Publishing would break a promise (drop a live episode, overwrite media, …)."""
 

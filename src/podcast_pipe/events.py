@@ -23,12 +23,14 @@ class Reporter:
     - ``on_event(name, what)``: something happened to ``name``: "mastered", "re-tagged",
       "up to date", "uploaded", "deleted", or a warning's text with ``what="warning: …"``.
     - ``on_start(what, total)``: a stage begins ("build" with N episodes, "upload" with N bytes).
+    - ``on_audio(seconds)``: that much more audio was mastered (a network's throughput).
     """
 
     on_progress: Callable[[str, float], None] = _ignore
     on_bytes: Callable[[int], None] = _ignore
     on_event: Callable[[str, str], None] = _ignore
     on_start: Callable[[str, int], None] = _ignore
+    on_audio: Callable[[float], None] = _ignore
 
 
 QUIET = Reporter()

@@ -2,7 +2,7 @@
 
 ``Show`` holds the channel metadata with paths resolved; ``AudioSettings`` the mastering targets
 (``mastering()`` is what the master's cache key hashes); ``PublishSettings`` the target;
-``SiteSettings`` the website published beside the feed.
+``SiteSettings`` the website published beside the feed; ``BuildSettings`` the shared master cache.
 """
 
 from __future__ import annotations
@@ -184,6 +184,15 @@ class SiteSettings:
 
 
 @dataclass(frozen=True)
+class BuildSettings:
+    """How the build runs, from ``[build]``."""
+
+    # Masters shared by machines and workspaces: "s3://bucket/prefix" or "file://DIR".
+    # None: only the workspace's build/.cache.
+    cache: str | None = None
+
+
+@dataclass(frozen=True)
 class Show:
     """The show: everything in podcast.toml, with paths resolved against the workspace."""
 
@@ -216,6 +225,7 @@ class Show:
     audio: AudioSettings = field(default_factory=AudioSettings)
     publish: PublishSettings = field(default_factory=PublishSettings)
     site: SiteSettings = field(default_factory=SiteSettings)
+    build: BuildSettings = field(default_factory=BuildSettings)
 
     @property
     def config_path(self) -> Path:

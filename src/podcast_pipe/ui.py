@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -84,6 +85,57 @@ class BuildProgress:
                 self.overall.update(1)
             elif what != "up to date":  # an idle run stays quiet
                 _line(f"{slug}: {what}")
+
+
+class NetworkProgress:
+    """One view of a network build: episodes done / total and audio hours mastered per hour.
+
+    A tqdm bar on a terminal, else a line per finished episode (``[done/total] show/slug: …``).
+    """
+
+    def __init__(self, *, tty: bool | None = None) -> None:
+        self.tty = sys.stderr.isatty() if tty is None else tty
+        self.lock = threading.Lock()
+        self.bar: Any = None
+        self.total = self.done = 0
+        self.audio_s = 0.0
+        self.started = time.monotonic()
+        self.reporter = Reporter(on_start=self.start, on_event=self.event, on_audio=self.audio)
+
+    def __enter__(self) -> NetworkProgress:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def start(self, stage: str, total: int) -> None:
+        self.total, self.started = total, time.monotonic()
+        if self.tty:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=stage, unit="episode")
+
+    def audio(self, seconds: float) -> None:
+        with self.lock:
+            self.audio_s += seconds
+
+    @property
+    def rate(self) -> str:
+        """Audio hours mastered per hour of wall time, so far."""
+        hours = max(time.monotonic() - self.started, 1e-9) / 3600
+        return f"{self.audio_s / 3600 / hours:.0f} audio h/h"
+
+    def event(self, name: str, what: str) -> None:
+        with self.lock:
+            self.done += 1
+            if self.bar is not None:
+                self.bar.set_postfix_str(self.rate, refresh=False)
+                self.bar.update(1)
+                if what.startswith("failed"):
+                    self.bar.write(f"{name}: {what}", file=sys.stderr)
+            else:
+                _line(f"[{self.done}/{self.total}] {name}: {what} ({self.rate})")
 
 
 def _line(text: str) -> None:

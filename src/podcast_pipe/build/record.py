@@ -113,29 +113,41 @@ def read_record(show: Show, slug: str) -> BuildRecord | None:
     return record if record.mp3.is_file() else None
 
 
-def master_path(show: Show, slug: str, key: str) -> Path:
-    return show.build_dir / CACHE / f"{slug}-{key[:16]}.mp3"
+def master_file(folder: Path, slug: str, key: str) -> Path:
+    """A workspace cache's master: ``<slug>-<key[:16]>.mp3``, its figures beside it as .json."""
+    return folder / f"{slug}-{key[:16]}.mp3"
 
 
-def read_master(show: Show, slug: str, key: str) -> CachedMaster | None:
-    """The cached master's figures and chapter offset, if that master exists."""
-    path = master_path(show, slug, key)
+def read_master_file(path: Path) -> CachedMaster | None:
+    """The figures of the master at ``path``, if it and they exist and still read."""
     try:
-        data = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        cached = CachedMaster(from_data(MasterResult, data), data["offset_s"])
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        cached = master_from_json(path.with_suffix(".json").read_bytes())
+    except OSError:
         return None
-    return cached if path.is_file() else None
+    return cached if cached is not None and path.is_file() else None
 
 
-def write_master(show: Show, slug: str, key: str, cached: CachedMaster) -> None:
-    """Store the master's figures beside it and drop the slug's older masters."""
-    path = master_path(show, slug, key)
-    data = {**to_data(cached.result), "offset_s": cached.offset_s}
-    write_atomic(path.with_suffix(".json"), json_bytes(data))
+def write_master_file(path: Path, slug: str, cached: CachedMaster) -> None:
+    """Store the figures of the master at ``path`` (written first: the .json says it is whole),
+    and drop the slug's older masters."""
+    write_atomic(path.with_suffix(".json"), master_json(cached))
     for old in path.parent.glob(f"{slug}-*"):
         if old.stem != path.stem and old.stem[len(slug) + 1 :].isalnum():
             old.unlink(missing_ok=True)
+
+
+def master_json(cached: CachedMaster) -> bytes:
+    """A master's figures as stored beside it: the result's fields and ``offset_s``, flat."""
+    return json_bytes({**to_data(cached.result), "offset_s": cached.offset_s})
+
+
+def master_from_json(data: bytes) -> CachedMaster | None:
+    """The inverse of ``master_json``; None if it no longer reads (the master is made again)."""
+    try:
+        fields = json.loads(data)
+        return CachedMaster(from_data(MasterResult, fields), fields["offset_s"])
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
 
 
 def write_report(show: Show) -> Path:

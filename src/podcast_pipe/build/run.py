@@ -3,7 +3,9 @@
 Two caches, so each change costs only what it must:
 
 - the untagged master, ``build/.cache/<slug>-<key>.mp3``, keyed by the audio inputs' hashes
-  (episode audio, intro, outro), ``AudioSettings.mastering()`` and ``MASTER_VERSION``;
+  (episode audio, intro, outro), ``AudioSettings.mastering()`` and ``MASTER_VERSION``: the
+  key of a pure ``job.MasterJob``, made by an executor (executors.py: this machine or a Dask
+  cluster) and shared through ``[build] cache`` (cache.py) when there is one;
 - the tagged output ``build/<slug>.mp3``, re-made from the master (a copy and a re-tag, no
   re-encode) when ``tags.tag_key`` (a hash of exactly what the tags hold) changed.
 
@@ -13,42 +15,30 @@ MP3 that looks done, and the previous output stays intact.
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import shutil
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..audio.master import MASTER_VERSION, master
-from ..audio.program import assemble, choose_clip
+from ..audio.master import MASTER_VERSION
+from ..audio.program import choose_clip
 from ..chapters import chapters_json
 from ..config import Show
 from ..episodes import Catalog, Episode
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
-from ..files import atomic_path, sha256_bytes, sha256_file, write_atomic
+from ..files import atomic_path, sha256_file, write_atomic
 from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
 from ..validate import did_you_mean
-from .record import (
-    CACHE,
-    BuildRecord,
-    CachedMaster,
-    json_bytes,
-    master_path,
-    read_master,
-    read_record,
-    write_master,
-    write_record,
-    write_report,
-)
-
-CLIPS = "clips"  # under CACHE: the intros and outros, trimmed, as WAV
+from .cache import StoreCache, WorkspaceCache, shared_cache, workspace_cache
+from .executors import Executor, LocalExecutor, fan_out
+from .job import Blob, MasterJob, digest
+from .record import BuildRecord, CachedMaster, json_bytes, read_record, write_record, write_report
 
 
 def select_episodes(catalog: Catalog, slugs: Iterable[str]) -> list[Episode]:
@@ -72,86 +62,104 @@ def build_episodes(
     jobs: int | None = None,
     force: bool = False,
     reporter: Reporter = QUIET,
+    executor: Executor | None = None,
 ) -> list[BuildRecord]:
-    """Build every episode that changed (``jobs`` at a time) and write build/report.json.
+    """Build every episode that changed and write build/report.json.
 
-    Episodes that fail do not stop the others; the first problem is raised at the end.
+    Masters are made by ``executor`` (default: this machine, ``jobs`` at a time). Episodes
+    that fail do not stop the others; the first problem is raised at the end.
     """
     episodes = list(episodes)
-    show.build_dir.joinpath(CACHE).mkdir(parents=True, exist_ok=True)
-    exe = find_ffmpeg(show.audio.ffmpeg)
+    find_ffmpeg(show.audio.ffmpeg)  # a missing ffmpeg fails once, before any episode
+    executor = executor or LocalExecutor(jobs)
     reporter.on_start("build", len(episodes))
     problems = Problems()
+    caches = Caches.of(show)
 
     def one(episode: Episode) -> BuildRecord | None:
         try:
-            started = time.monotonic()
-            record = build_episode(show, episode, exe=exe, force=force, reporter=reporter)
-            inspect_episode(show, episode, record, time.monotonic() - started)
+            record = build_and_inspect(show, episode, force=force, reporter=reporter,
+                                       executor=executor, caches=caches)  # fmt: skip
         except PodcastError as exc:
             problems.error(exc)
             return None
-        reporter.on_event(episode.slug, _EVENTS[record.action])
+        reporter.on_event(episode.slug, EVENTS[record.action])
         return record
 
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        try:
-            records = [r for r in pool.map(one, episodes) if r is not None]
-        except KeyboardInterrupt:  # Ctrl-C: episodes not started yet never start
-            pool.shutdown(cancel_futures=True)
-            raise
-    write_report(show)
-    write_show(show.build_dir, show.title)
+    records = [r for r in fan_out(executor, one, episodes) if r is not None]
+    finish_show(show)
     problems.raise_first()
     return records
 
 
-_EVENTS = {"encoded": "mastered", "re-tagged": "re-tagged", "up to date": "up to date"}
+def build_and_inspect(show: Show, episode: Episode, **options: Any) -> BuildRecord:
+    """``build_episode``, then the episode's inspector page (report/)."""
+    started = time.monotonic()
+    record = build_episode(show, episode, **options)
+    inspect_episode(show, episode, record, time.monotonic() - started)
+    return record
+
+
+def finish_show(show: Show) -> None:
+    """After a show's episodes: build/report.json and the inspector's show page."""
+    write_report(show)
+    write_show(show.build_dir, show.title)
+
+
+EVENTS = {
+    "encoded": "mastered",
+    "fetched": "fetched from the cache",
+    "re-tagged": "re-tagged",
+    "up to date": "up to date",
+}
+
+
+@dataclass(frozen=True)
+class Caches:
+    """A show's caches: its own build/.cache, and the ``[build] cache`` store if it has one."""
+
+    workspace: WorkspaceCache
+    shared: StoreCache | None
+
+    @classmethod
+    def of(cls, show: Show) -> Caches:
+        return cls(workspace_cache(show), shared_cache(show))
 
 
 def build_episode(
     show: Show,
     episode: Episode,
     *,
-    exe: str | None = None,
     force: bool = False,
     reporter: Reporter = QUIET,
+    executor: Executor | None = None,
+    caches: Caches | None = None,
 ) -> BuildRecord:
-    """Master (if its audio inputs changed) and tag (if anything tagged changed) one episode."""
+    """Master (if its audio inputs changed) and tag (if anything tagged changed) one episode.
+
+    The master comes from build/.cache, else from the shared cache, else from ``executor``
+    (which stores it in the shared cache, or in build/.cache when there is none).
+    """
     previous = read_record(show, episode.slug)
-    intro = choose_clip(episode.intro, show.audio.intro)
-    outro = choose_clip(episode.outro, show.audio.outro)
-    source_sha256, stat = _source_hash(episode.audio_path, previous)
-
-    def key() -> str:
-        return _master_key(show, source_sha256(), intro, outro)
-
-    # With no master of this slug to reuse, mastering starts while the source is being hashed.
-    reusable = not force and any(show.build_dir.joinpath(CACHE).glob(f"{episode.slug}-*.json"))
-    cache_key = key() if reusable else ""
-    cached = read_master(show, episode.slug, cache_key) if cache_key else None
-    encoded = cached is None
-    if cached is None:
-        exe = exe or find_ffmpeg(show.audio.ffmpeg)
-        clip_cache = show.build_dir / CACHE / CLIPS
-        program = assemble(episode.audio_path, intro, outro, show.audio, exe=exe,
-                           clip_cache=clip_cache)  # fmt: skip
-        # Its name needs the key, which waits for the source's hash: master to a staging name.
-        fresh = show.build_dir / CACHE / f"{episode.slug}.new.mp3"
+    job, stat = master_job(show, episode, previous)
+    caches = caches or Caches.of(show)
+    mastered = None if force else caches.workspace.get(job)
+    fetched = mastered is None  # unless computed: made elsewhere, or by an earlier run
+    if mastered is None:
         reporter.on_progress(episode.slug, 0.0)
-        result = master(program, show.audio, fresh, exe=exe,
-                        on_progress=lambda f: reporter.on_progress(episode.slug, f))  # fmt: skip
+        progress = functools.partial(reporter.on_progress, episode.slug)
+        cache = caches.shared or caches.workspace
+        mastered = (executor or LocalExecutor()).master(job, cache, force, progress)
         reporter.on_progress(episode.slug, 1.0)
-        cache_key = key()
-        os.replace(fresh, master_path(show, episode.slug, cache_key))
-        cached = CachedMaster(result, program.offset_s)
-        write_master(show, episode.slug, cache_key, cached)
-    source = master_path(show, episode.slug, cache_key)
+        if caches.shared:
+            mastered = caches.workspace.adopt(job, caches.shared, mastered)
+    cached, cache_key = mastered.cached, job.key()
+    source = Path(mastered.location)
     tags = _tag_values(show, episode, cached)
     tagged = _tag_key(show, episode, source, cached)
     mp3 = show.build_dir / f"{episode.slug}.mp3"
     unchanged = previous and (previous.cache_key, previous.tag_key) == (cache_key, tagged)
-    if unchanged and not encoded and mp3.stat().st_size == previous.bytes:
+    if unchanged and not mastered.computed and mp3.stat().st_size == previous.bytes:
         return replace(previous, action="up to date")
     _tag(show, episode, source, mp3, tags, cached)
     record = BuildRecord(
@@ -160,16 +168,30 @@ def build_episode(
         bytes=mp3.stat().st_size,
         sha256=sha256_file(mp3),
         duration_s=cached.result.output.duration_s,
-        source_sha256=source_sha256(),
+        source_sha256=job.source.sha256,
         intro_s=round(cached.offset_s, 3),
         cache_key=cache_key,
         tag_key=tagged,
         source_stat=stat,
         master=cached.result,
-        action="encoded" if encoded else "re-tagged",
+        action="encoded" if mastered.computed else "fetched" if fetched else "re-tagged",
     )
     write_record(show, record)
     return record
+
+
+def master_job(
+    show: Show, episode: Episode, previous: BuildRecord | None
+) -> tuple[MasterJob, tuple[int, int]]:
+    """The episode's master job (its inputs by hash) and the source's (size, mtime_ns)."""
+    intro = choose_clip(episode.intro, show.audio.intro)
+    outro = choose_clip(episode.outro, show.audio.outro)
+    source_sha256, stat = _source_hash(episode.audio_path, previous)
+    blobs = [Blob(sha256_file(p), str(p)) if p else None for p in (intro, outro)]
+    settings = replace(show.audio, intro=None, outro=None)
+    job = MasterJob(episode.slug, Blob(source_sha256, str(episode.audio_path)), *blobs,
+                    settings=settings, version=MASTER_VERSION)  # fmt: skip
+    return job, stat
 
 
 def pending_build(show: Show, episode: Episode) -> str | None:
@@ -178,27 +200,18 @@ def pending_build(show: Show, episode: Episode) -> str | None:
     previous = read_record(show, episode.slug)
     if previous is None:
         return "master"
-    source_sha256, _ = _source_hash(episode.audio_path, previous)
-    intro = choose_clip(episode.intro, show.audio.intro)
-    outro = choose_clip(episode.outro, show.audio.outro)
-    cache_key = _master_key(show, source_sha256(), intro, outro)
-    cached = read_master(show, episode.slug, cache_key)
-    if cached is None:
+    job, _ = master_job(show, episode, previous)
+    mastered = workspace_cache(show).get(job)
+    if mastered is None:
         return "master"
-    tagged = _tag_key(show, episode, master_path(show, episode.slug, cache_key), cached)
-    return "re-tag" if (previous.cache_key, previous.tag_key) != (cache_key, tagged) else None
-
-
-def _master_key(show: Show, source_sha256: str, intro: Path | None, outro: Path | None) -> str:
-    """The master's cache key: the audio inputs' bytes, the [audio] settings, the version."""
-    clips = [sha256_file(p) if p else None for p in (intro, outro)]
-    return _digest(MASTER_VERSION, source_sha256, *clips, show.audio.mastering())
+    tagged = _tag_key(show, episode, Path(mastered.location), mastered.cached)
+    return "re-tag" if (previous.cache_key, previous.tag_key) != (job.key(), tagged) else None
 
 
 def _tag_key(show: Show, episode: Episode, source: Path, cached: CachedMaster) -> str:
     """The tags' cache key: exactly the values written, and the JSON chapters."""
     tags = _tag_values(show, episode, cached)
-    return _digest(tag_key(source, show, episode, **tags), _chapters(episode, cached))
+    return digest(tag_key(source, show, episode, **tags), _chapters(episode, cached))
 
 
 def _tag_values(show: Show, episode: Episode, cached: CachedMaster) -> dict[str, Any]:
@@ -233,26 +246,10 @@ def _tag(
         write_atomic(chapters_file, json_bytes(data))
 
 
-def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[Callable[[], str], tuple]:
-    """The source's sha256 (as a call that waits for it) and its (size, mtime_ns).
-
-    Re-read only when the size or mtime changed since the last build, and then on a thread:
-    hashing a long WAV takes seconds that mastering can use.
-    """
-    state = _stat(path)
-    if previous and tuple(previous.source_stat) == state:
-        return (lambda: previous.source_sha256), state
-    pool = ThreadPoolExecutor(max_workers=1)
-    future = pool.submit(sha256_file, path)
-    pool.shutdown(wait=False)
-    return future.result, state
-
-
-def _stat(path: Path) -> tuple[int, int]:
-    """(size, mtime_ns): a source whose stat is unchanged is not hashed again."""
+def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[str, tuple[int, int]]:
+    """The source's sha256 and its (size, mtime_ns); re-read only when those changed."""
     stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns
-
-
-def _digest(*parts: Any) -> str:
-    return sha256_bytes(json.dumps(parts, default=str, sort_keys=True).encode())
+    state = (stat.st_size, stat.st_mtime_ns)
+    if previous and previous.source_stat == state:
+        return previous.source_sha256, state
+    return sha256_file(path), state
