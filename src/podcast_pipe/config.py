@@ -33,7 +33,8 @@ class Funding:
 class AudioSettings:
     """Mastering targets from ``[audio]``."""
 
-    loudness: float = -16.0  # integrated LUFS
+    loudness: float = -16.0  # integrated LUFS, stereo output
+    loudness_mono: float = -19.0  # integrated LUFS, mono output (AES TD1004: sounds as loud)
     true_peak: float = -1.0  # dBTP ceiling of the published file
     channels: str = "auto"  # auto | 1 | 2
     bitrate: int | None = None  # kbps; None: 128 stereo / 64 mono
@@ -46,6 +47,8 @@ class AudioSettings:
     silence_padding_ms: int = 250
     ffmpeg: str | None = None  # override of the bundled binary
     id3_version: int = 3  # 3 or 4
+    max_limiter_makeup: float = 1.5  # dB of gain the limiter may take back (it removes loudness)
+    process: tuple[str, ...] = ()  # speech chain, in PROCESS_STEPS order
 
     def bitrate_for(self, channels: int) -> int:
         """The MP3 bitrate in kbps for the given output channel count."""
@@ -139,8 +142,9 @@ SHOW_KEYS = {
 AUDIO_KEYS = {
     "loudness", "true_peak", "channels", "bitrate", "sample_rate", "intro", "outro",
     "crossfade_ms", "trim_silence", "silence_threshold_db", "silence_padding_ms", "ffmpeg",
-    "id3_version",
+    "id3_version", "loudness_mono", "max_limiter_makeup", "process",
 }  # fmt: skip
+PROCESS_STEPS = ("highpass", "dehum", "denoise", "leveler")  # the order they run in
 PUBLISH_KEYS = {
     "target", "base_url", "endpoint_url", "region", "addressing", "acl", "checksums",
     "max_attempts", "retry_mode", "concurrency",
@@ -368,7 +372,24 @@ def _read_audio(root: Path, r: _Reader, t: dict[str, Any]) -> AudioSettings:
         silence_padding_ms=r.get("audio", t, "silence_padding_ms", int, d.silence_padding_ms),
         ffmpeg=r.get("audio", t, "ffmpeg", str, d.ffmpeg),
         id3_version=id3,
+        loudness_mono=float(r.get("audio", t, "loudness_mono", num, d.loudness_mono)),
+        max_limiter_makeup=float(
+            r.get("audio", t, "max_limiter_makeup", num, d.max_limiter_makeup)
+        ),
+        process=_process_steps(r, t.get("process", [])),
     )
+    if not 0 <= settings.max_limiter_makeup <= 6:
+        r.bad(
+            "audio.max_limiter_makeup",
+            f"{settings.max_limiter_makeup} dB is out of range",
+            "use 1.5 (the limiter catches peaks only) up to 6 (louder, squashed)",
+        )
+    if not -40 <= settings.loudness_mono <= -5:
+        r.bad(
+            "audio.loudness_mono",
+            f"{settings.loudness_mono} LUFS is out of range",
+            "use -19 (as loud as -16 stereo) or -16",
+        )
     if not -40 <= settings.loudness <= -5:
         r.bad(
             "audio.loudness",
@@ -388,6 +409,17 @@ def _read_audio(root: Path, r: _Reader, t: dict[str, Any]) -> AudioSettings:
             "use 44100 or 48000",
         )
     return settings
+
+
+def _process_steps(r: _Reader, value: Any) -> tuple[str, ...]:
+    """``[audio] process``: known steps, each once; they run in PROCESS_STEPS order."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad("audio.process", f"must be a list of step names, not {value!r}", 'e.g. ["leveler"]')
+        return ()
+    for step in value:
+        if step not in PROCESS_STEPS:
+            r.bad("audio.process", f"unknown step {step!r}", did_you_mean(step, PROCESS_STEPS))
+    return tuple(step for step in PROCESS_STEPS if step in value)
 
 
 def _audio_path(root: Path, r: _Reader, key: str, value: Any) -> Path | None:

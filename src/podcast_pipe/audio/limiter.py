@@ -16,7 +16,7 @@ reaches the ceiling comes out bit-identical.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -75,7 +75,6 @@ class LimiterStats:
     limited_s: float = 0.0  # time with more than ACTIVE_DB of gain reduction
     block_p99_db: float = 0.0  # 99th percentile of the level drop of 400 ms blocks (gated)
     heavy_share: float = 0.0  # share of the programme limited by more than HEAVY_DB
-    per_second_db: list[float] = field(default_factory=list)  # max reduction within each second
 
 
 class TruePeakLimiter:
@@ -138,8 +137,12 @@ class TruePeakLimiter:
             round(self._limited / self.sample_rate, 2),
             round(self._block_p99(), 2),
             round(self._heavy / frames, 4),
-            [round(v, 2) for v in self._per_second],
         )
+
+    @property
+    def per_second_db(self) -> list[float]:
+        """The deepest reduction within each second of the output (dB, 0 where none)."""
+        return [round(v, 2) for v in self._per_second]
 
     @property
     def true_peak_db(self) -> float:
@@ -200,6 +203,8 @@ class TruePeakLimiter:
         released = running - decay
         self._log_reduction = float(released[-1])
         gains = np.where(released > RESIDUAL, 10 ** (-np.exp(released) / 20), 1.0)
+        if self._out == 0:  # nothing before the start to ramp down on: start down
+            self._smoothing[:] = gains[0]
         history = np.concatenate([self._smoothing, gains])
         summed = np.concatenate([[0.0], np.cumsum(history)])
         smooth = (summed[self.attack :] - summed[: -self.attack]) / self.attack

@@ -1,78 +1,86 @@
-"""Mastering: one linear gain to the loudness target, a true-peak limiter, MP3 verified as encoded.
+"""Mastering: one gain to the loudness target, a true-peak limiter that only catches peaks, the
+MP3's true peak brought into [ceiling − 0.5, ceiling] where it lands, an optional speech chain.
 
-Passes over the audio (QUIRKS.md has the timings behind this plan):
+Passes over the audio:
 
-1. decode + ``ebur128`` without true peak (fast): integrated loudness for the gain, and, for
-   stereo input with ``channels = "auto"``, whether both channels are identical;
-2. only if the gain takes peaks near the ceiling: rehearse gain + limiter into a fast meter
-   (no encode) and adjust the gain, since limiting lowers the loudness (secant steps);
-3. decode → numpy gain and limiter → LAME, with the encoded stream metered by
-   ``ebur128=peak=true`` while it is written (see encode.py); the decoder, this process and
-   the encoder run concurrently, on both cores. The input's true peak comes from the
-   limiter's own 4x oversampler rather than a second meter (which would cost a core-third);
-4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is over
-   the ceiling: re-aim (lower the limiter ceiling, move the PCM target by the miss), rehearse
-   again if the limiter works, and encode again.
+1. analysis: decode + ``ebur128`` without true peak (fast), logging its 100 ms frames (the
+   inspector's timeline, the leveler's plan, the noise floor); for stereo with ``channels =
+   "auto"``, the energy of L − R against L + R (dual mono); for ``dehum``/``highpass`` a
+   1 kHz tap of the low band (process.py);
+2. rehearsals, only when the limiter or the chain will change the loudness: decode → chain →
+   gain → limiter into a fast meter, on a sample of the programme, at most ``REHEARSALS``;
+3. decode → chain → gain → limiter → LAME, the encoded stream metered by ``ebur128=peak=true``
+   per 100 ms frame while it is written (encode.py). Decoder, numpy and encoder run at once;
+4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or a frame's true peak
+   is over the ceiling: encode again, with the ceiling lowered in just those frames.
 
-Channels: ``auto`` keeps mono as mono and stereo as stereo, but stereo whose two channels are
-identical (dual mono) is published as mono: half the bitrate for the same sound. BS.1770 counts
-a mono file's single channel once, so such a file reads 3.01 dB lower than its dual-mono source;
-the gain includes that, and a mono episode is mastered to the same ``loudness`` as read by
-``ebur128`` on the published file (shows that follow the AES advice of −19 LUFS for mono set
-``loudness = -19``).
+The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
+than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
+limiting is published quieter, with a warning naming the fix (the leveler), not squashed.
+
+Channels: ``auto`` keeps mono as mono and stereo as stereo, but stereo whose L − R is under
+``DUAL_MONO_DB`` of L + R (dual mono, dithered or not) is published as mono. Mono is mastered to
+``loudness_mono`` as ``ebur128`` reads the mono file (AES TD1004: −19 LUFS mono sounds as loud
+as −16 stereo, since a player sends the one channel to both speakers).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import queue
 import re
 import subprocess
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from ..config import AudioSettings
 from ..errors import AudioError
 from ..ffmpeg import FFmpeg
+from ..files import atomic_path
 from .decode import Program, check_complete, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import LimiterStats, TruePeakLimiter
-from .meter import Loudness, PcmMeter, ebur128, parse_summary, require_sound
+from .meter import Frames, Loudness, MeteredFFmpeg, PcmMeter, ebur128, parse_summary, require_sound
+from .process import Chain, LowBand, StepFigures
+from .timeline import Timeline
 
-MASTER_VERSION = 2  # bump when the same inputs would master differently
-# The PCM is limited this far under the ceiling: LAME raises true peaks (measured: by 1.2 dB
-# over 1 h of heavily limited speech at 128 kbps, more over 3 h), and more under 96 kbps.
-PEAK_MARGIN_DB = 2.0
-LOW_BITRATE_MARGIN_DB = 0.5
+MASTER_VERSION = 3  # bump when the same inputs would master differently
+# The PCM is limited this far under the ceiling; LAME moves true peaks by -0.4 dB (median)
+# to +0.5 dB (99th percentile) in 10 ms blocks at the ceiling: most MP3s then peak in
+# [ceiling - 0.5, ceiling], and the frames that overshoot get a lower ceiling and a re-encode.
+CEILING_MARGIN_DB = 0.5
+OVERSHOOT_MARGIN_DB = 0.15  # a re-encode aims an overshooting frame this far under the ceiling
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
 # LAME at ≤ 160 kbps reads this much quieter than its source (measured: 997 Hz sine 0.4 LU,
-# pink noise 0.3 LU, speech about 0.4 LU; 320 kbps: none). Aiming that much higher first
-# saves most second encodes; the measurement of the MP3 still decides.
+# pink noise 0.3 LU, speech about 0.4 LU; 320 kbps: none).
 LAME_LOSS_LU = 0.35
 LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
-REHEARSALS = 3
-REHEARSAL_GOAL_LU = 0.15  # the meter reads to 0.1 LU
-TRUSTED_STEP_LU = 0.3
+REHEARSALS = 2
+REHEARSAL_GOAL_LU = 0.1
 REHEARSAL_SEGMENT_S = 6.0
 REHEARSAL_SAMPLING_S = 600  # sample one segment in 2 from this length, in 3 from twice it…
 CHUNK_FRAMES = 65536
-DUAL_MONO_DB = 10 * math.log10(2)  # identical stereo → mono reads this much lower (BS.1770)
-_MAX_VOLUME = re.compile(r"max_volume: (\S+) dB")
+DUAL_MONO_DB = -60.0  # L − R this far under L + R (energy): dual mono
+MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
+_RMS = re.compile(r"\[astats@dual @ 0x[0-9a-f]+\] RMS level dB: (\S+)")
 
 Progress = Callable[[float], None]  # fraction done, 0..1
 
 
 @dataclass(frozen=True)
 class MasterResult:
-    """Figures of one mastered programme (the MP3 itself is at the ``out`` path given)."""
+    """Figures of one mastered programme (the MP3 itself is at the ``out`` path given).
+
+    JSON-friendly: :meth:`to_dict` / :meth:`from_dict` round-trip it for the build record.
+    """
 
     input: Loudness  # the programme before gain, in the output's channel layout
     output: Loudness  # the encoded MP3, as ebur128=peak=true reads it
@@ -80,6 +88,48 @@ class MasterResult:
     limiter: LimiterStats
     format: Mp3Format
     encodes: int
+    target: float = -16.0  # LUFS this master aimed at (loudness or loudness_mono)
+    warnings: tuple[str, ...] = ()  # for the producer: figures and the setting that fixes it
+    chain: tuple[StepFigures, ...] = ()  # what each [audio] process step did
+    timeline: Timeline = field(default_factory=Timeline)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {**data, "input": self.input.to_dict(), "output": self.output.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MasterResult:
+        return cls(
+            input=Loudness.from_dict(data["input"]),
+            output=Loudness.from_dict(data["output"]),
+            gain_db=data["gain_db"],
+            limiter=LimiterStats(**data["limiter"]),
+            format=Mp3Format(**data["format"]),
+            encodes=data["encodes"],
+            target=data["target"],
+            warnings=tuple(data["warnings"]),
+            chain=tuple(StepFigures(**step) for step in data["chain"]),
+            timeline=Timeline.from_dict(data["timeline"]),
+        )
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Pass 1: the programme's loudness in the output layout, that layout, its frames."""
+
+    loudness: Loudness
+    channels: int
+    frames: Frames  # momentary and short-term, in the output layout
+    low_band: LowBand | None = None  # the 1 kHz tap (dehum, highpass)
+
+
+@dataclass
+class Render:
+    """One encode's outcome."""
+
+    output: Loudness
+    frames: Frames
+    limiter: TruePeakLimiter
 
 
 def master(
@@ -92,98 +142,150 @@ def master(
 ) -> MasterResult:
     """Master ``program`` into ``out`` (written atomically); AudioError if it cannot be done."""
     report = on_progress or (lambda fraction: None)
-    measured, channels = analyse(program, settings, exe=exe, on_progress=lambda f: report(0.1 * f))
-    fmt = Mp3Format(channels, settings.sample_rate, settings.bitrate_for(channels))
-    # What the limited PCM should read, so that the MP3 reads the target.
-    target = settings.loudness + (LAME_LOSS_LU if fmt.bitrate_kbps <= 160 else 0.0)
-    ceiling_db = settings.true_peak - PEAK_MARGIN_DB
-    if fmt.bitrate_kbps < 96:
-        ceiling_db -= LOW_BITRATE_MARGIN_DB
-    search = GainSearch(target - measured.integrated)
-    temp = out.with_name(f".{out.name}.part")
-    try:
+    found = analyse(program, settings, exe=exe, on_progress=lambda f: report(0.1 * f))
+    fmt = Mp3Format(found.channels, settings.sample_rate, settings.bitrate_for(found.channels))
+    target = settings.loudness_mono if fmt.channels == 1 else settings.loudness
+    chain = Chain(settings.process, found.loudness.integrated, found.frames, found.low_band)
+    lame = LAME_LOSS_LU if fmt.bitrate_kbps <= 160 else 0.0
+    ceiling_db = settings.true_peak - CEILING_MARGIN_DB
+    levelled = found.loudness.integrated + chain.loudness_shift
+    gain = GainRule(target, levelled, settings.max_limiter_makeup, lame)
+    likely = found.loudness.sample_peak + gain.db + chain.max_boost_db
+    if chain.steps or likely > ceiling_db - LIMITER_LIKELY_DB:
+        _fit_gain(gain, program, fmt, ceiling_db, chain, exe=exe,
+                  on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
+    lower: dict[int, float] = {}
+    with atomic_path(out) as temp:
         for attempt in range(1, MAX_ENCODES + 1):
-            if measured.sample_peak + search.gain_db > ceiling_db - LIMITER_LIKELY_DB:
-                _fit_gain(search, program, fmt, ceiling_db, target, exe=exe,
-                          on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
-            output, limiter, true_peak = render(
-                program, fmt, search.gain_db, ceiling_db, temp, exe=exe,
-                sample_peak_db=measured.sample_peak,
+            done = render(
+                program, fmt, gain.db, ceiling_db, temp, chain, exe=exe, lower_db=lower,
+                sample_peak_db=found.loudness.sample_peak,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
-            miss = settings.loudness - output.integrated
-            over = output.true_peak - settings.true_peak
-            if abs(miss) <= LOUDNESS_GOAL_LU and over <= 0 or attempt == MAX_ENCODES:
+            miss = target - done.output.integrated
+            overshoot = _overshoots(done.frames, settings.true_peak)
+            retune = abs(miss) > LOUDNESS_GOAL_LU and not (miss > 0 and gain.capped)
+            if not (retune or overshoot) or attempt == MAX_ENCODES:
                 break
-            # LAME's real loss was not the guess, or it raised the peaks too far: aim again.
-            target += miss
-            search.gain_db += miss
-            if over > 0:
-                ceiling_db -= over + 0.2
-                search.forget()
-        if abs(miss) > LOUDNESS_TOLERANCE_LU or over > 0:
-            raise AudioError(
-                f"could not master to {settings.loudness} LUFS / {settings.true_peak} dBTP: the "
-                f"MP3 reads {output.integrated} LUFS, {output.true_peak} dBTP",
-                path=program.main.path,
-                hint="lower [audio] true_peak or loudness, or check the recording for clipping",
-            )
-        os.replace(temp, out)
-    finally:
-        temp.unlink(missing_ok=True)
-    source = replace(measured, true_peak=true_peak, duration_s=output.duration_s)
-    return MasterResult(source, output, round(search.gain_db, 2), limiter, fmt, attempt)
+            if retune:
+                gain.move(miss)
+            for region, over in overshoot.items():
+                for near in (region - 1, region, region + 1):
+                    lower[near] = max(lower.get(near, 0.0), over + OVERSHOOT_MARGIN_DB)
+        _check(program, settings, target, done.output, gain)
+    source = replace(
+        found.loudness,
+        true_peak=round(done.limiter.true_peak_db - gain.db - chain.max_boost_db, 1),
+        duration_s=done.output.duration_s,
+    )
+    return MasterResult(
+        source,
+        done.output,
+        round(gain.db, 2),
+        done.limiter.stats,
+        fmt,
+        attempt,
+        target,
+        _warnings(settings, target, done.output, gain),
+        chain.figures(done.frames, gain.db),
+        _timeline(found.frames, done, gain.db, chain),
+    )
+
+
+class GainRule:
+    """The gain: ``target − input`` (``start``) plus LAME's loss and what the limiter (and the
+    chain) take away, but at most ``makeup`` over ``start``. ``aim``: what the PCM should read
+    for the MP3 to read the target; ``slope``: how much loudness a dB of gain still adds."""
+
+    def __init__(self, target: float, input_lufs: float, makeup: float, lame_loss: float) -> None:
+        self.start = target - input_lufs
+        self.cap = self.start + makeup
+        self.aim = target + lame_loss
+        self.db = min(self.cap, self.start + lame_loss)
+        self.slope = 1.0
+
+    @property
+    def capped(self) -> bool:
+        return self.db >= self.cap - 0.01
+
+    def move(self, miss: float) -> None:
+        """Add gain for a loudness miss, at the slope last seen."""
+        self.db = min(self.cap, self.db + miss / self.slope)
+
+    def learn(self, before: tuple[float, float], after: tuple[float, float]) -> None:
+        """The slope between two (gain, level) points, kept within [0.3, 1]."""
+        if after[0] != before[0]:
+            self.slope = min(1.0, max(0.3, (after[1] - before[1]) / (after[0] - before[0])))
 
 
 def _fit_gain(
-    search: GainSearch,
+    gain: GainRule,
     program: Program,
     fmt: Mp3Format,
     ceiling_db: float,
-    target: float,
+    chain: Chain,
     *,
     exe: str | None,
     on_progress: Progress,
 ) -> None:
-    """Rehearse gain + limiter until the PCM reads ``target`` (the limiter lowers loudness).
-
-    A step from a miss of at most ``TRUSTED_STEP_LU`` is taken without rehearsing it: with
-    any slope from 0.4 to 1 it lands within 0.13 LU, and the MP3 is measured anyway.
-    """
+    """Rehearse chain + gain + limiter (sampled), at most ``REHEARSALS`` times, moving the gain
+    by the level missed: the limiter (and the chain) lower the loudness."""
+    last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
-        level = rehearse(program, fmt, search.gain_db, ceiling_db, exe=exe, on_progress=on_progress)
-        miss = round(abs(target - level), 2)
-        if miss <= REHEARSAL_GOAL_LU:
+        level = rehearse(program, fmt, gain.db, ceiling_db, chain, exe=exe, on_progress=on_progress)
+        if last:
+            gain.learn(last, (gain.db, level))
+        last = (gain.db, level)
+        miss = gain.aim - level
+        if abs(miss) <= REHEARSAL_GOAL_LU or (miss > 0 and gain.capped):
             return
-        search.step(level, target)
-        if miss <= TRUSTED_STEP_LU:
-            return
+        gain.move(miss)
 
 
-class GainSearch:
-    """The gain for a target level when the limiter makes loudness grow slower than gain.
+def _overshoots(frames: Frames, ceiling_db: float) -> dict[int, float]:
+    """Frames whose MP3 true peak is over the ceiling: by how much. The limiter's regions are
+    ebur128's 100 ms frames (limiter.REGION_S)."""
+    peaks = np.frombuffer(frames.true_peak, np.float32)
+    over = np.flatnonzero(peaks > ceiling_db)
+    return {int(i): float(peaks[i] - ceiling_db) for i in over}
 
-    Secant steps on (gain, level) pairs; the slope is kept within [0.2, 1] and remembered
-    when the limiter's ceiling changes (the pairs are not). It starts at 0.7: rehearsals only
-    run when the limiter works, and then loudness lags gain.
-    """
 
-    def __init__(self, gain_db: float) -> None:
-        self.gain_db = gain_db
-        self.slope = 0.7
-        self._last: tuple[float, float] | None = None
+def _check(
+    program: Program, settings: AudioSettings, target: float, output: Loudness, gain: GainRule
+) -> None:
+    """The promise: at the target within the tolerance (unless the gain rule stopped it, which
+    is warned about) and under the ceiling."""
+    miss = target - output.integrated
+    if (abs(miss) > LOUDNESS_TOLERANCE_LU and not (miss > 0 and gain.capped)) or (
+        output.true_peak > settings.true_peak
+    ):
+        raise AudioError(
+            f"could not master to {target} LUFS / {settings.true_peak} dBTP: the "
+            f"MP3 reads {output.integrated} LUFS, {output.true_peak} dBTP",
+            path=program.main.path,
+            hint="lower [audio] true_peak or loudness, or check the recording for clipping",
+        )
 
-    def step(self, level: float, target: float) -> None:
-        """Record the level reached at the current gain and move towards the target."""
-        if self._last and self._last[0] != self.gain_db:
-            slope = (level - self._last[1]) / (self.gain_db - self._last[0])
-            self.slope = min(1.0, max(0.2, slope))
-        self._last = (self.gain_db, level)
-        self.gain_db += (target - level) / self.slope
 
-    def forget(self) -> None:
-        """The curve changed (a new ceiling): keep the slope, drop the last point."""
-        self._last = None
+def _warnings(
+    settings: AudioSettings, target: float, output: Loudness, gain: GainRule
+) -> tuple[str, ...]:
+    """Producer-readable: why the master is not at the target, and the setting that fixes it."""
+    miss = target - output.integrated
+    if miss <= LOUDNESS_GOAL_LU or not gain.capped:
+        return ()
+    limit = settings.max_limiter_makeup
+    if "leveler" in settings.process:
+        fix = (
+            "its peaks stand far above its loudness even after the leveler; raise "
+            "[audio] max_limiter_makeup (it squashes peaks) or lower the target"
+        )
+    else:
+        fix = 'turn on the leveler with [audio] process = ["leveler"]'
+    return (
+        f"reached {output.integrated:.1f} LUFS, not {target:g}: the limiter would have to take "
+        f"more than {limit:g} dB; {fix}",
+    )
 
 
 def analyse(
@@ -192,8 +294,8 @@ def analyse(
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> tuple[Loudness, int]:
-    """Pass 1: the programme's loudness and sample peak in the output layout, and that layout."""
+) -> Analysis:
+    """Pass 1: the programme's loudness, frames and sample peak in the output layout."""
     channels_in = max(part.channels for part in program.parts)
     detect = settings.channels == "auto" and channels_in == 2
     if settings.channels == "auto":
@@ -204,34 +306,59 @@ def analyse(
     # With an intro or outro, the episode itself is metered too: silence there is an error.
     tapped = len(program.parts) > 1
     graph = program.graph(layout, settings.sample_rate, tap="own" if tapped else "")
+    meter = ebur128("programme", true_peak=False, frames=True)
+    branches = [f"{meter}[m]"]
     outputs = ["-map", "[m]", "-f", "null", "-"]
-    if detect:
-        # L − R is all zeros exactly when the channels are identical (dual mono).
-        graph += f";[prog]asplit[a][b];[a]{ebur128('programme', true_peak=False)}[m]"
-        graph += ";[b]pan=mono|c0=c0-c1,volumedetect[d]"
+    if detect:  # the energy of L − R against that of L + R
+        branches.append("pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual=" + _RMS_ONLY + "[d]")
         outputs += ["-map", "[d]", "-f", "null", "-"]
+    low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
+    if low_band:
+        branches.append(f"{low_band.filters}[low]")
+        outputs += ["-map", "[low]", "-f", "f32le", "pipe:1"]
+    if len(branches) > 1:
+        labels = "".join(f"[b{n}]" for n in range(len(branches)))
+        graph += f";[prog]asplit={len(branches)}{labels}"
+        graph += "".join(f";[b{n}]{branch}" for n, branch in enumerate(branches))
     else:
-        graph += f";[prog]{ebur128('programme', true_peak=False)}[m]"
+        graph += f";[prog]{branches[0]}"
     if tapped:
         graph += f";[own]{ebur128('episode', true_peak=False)}[e]"
         outputs += ["-map", "[e]", "-f", "null", "-"]
-    process = FFmpeg(
+    process = MeteredFFmpeg(
         [*program.inputs(), "-filter_complex", graph, *outputs],
         subject=program.main.path,
         exe=exe,
+        stdout=subprocess.PIPE if low_band else subprocess.DEVNULL,
         on_progress=_fraction(program, on_progress),
     )
+    if low_band:
+        for block in read_pcm(process, 1, CHUNK_FRAMES):
+            low_band.feed(block[:, 0])
     stderr = process.wait()
     loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
     own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
     require_sound(own, program.main.path)
     if not tapped and program.trim == (0.0, None):
         check_complete(program.main, process.last_time)
-    difference = _MAX_VOLUME.search(stderr)
-    if detect and difference and float(difference.group(1)) <= -90:
+    frames = process.frames["ebur128@programme"]
+    rms = [float(v) for v in _RMS.findall(stderr)]
+    if detect and len(rms) == 2 and rms[0] - rms[1] <= DUAL_MONO_DB:
         channels = 1
-        loudness = replace(loudness, integrated=round(loudness.integrated - DUAL_MONO_DB, 1))
-    return loudness, channels
+        loudness = replace(loudness, integrated=round(loudness.integrated - MONO_DB, 1))
+        frames = Frames(*(_shifted(values, -MONO_DB) for values in (
+            frames.momentary, frames.short_term)))  # fmt: skip
+    return Analysis(loudness, channels, frames, low_band)
+
+
+_RMS_ONLY = "measure_perchannel=RMS_level:measure_overall=none"
+
+
+def _shifted(values, db: float):
+    """A frame array with ``db`` added (silence stays silence)."""
+    out = np.frombuffer(values, np.float32).copy()
+    out[out > -120] += db
+    return type(values)("f", out.tobytes())
 
 
 def render(
@@ -240,21 +367,25 @@ def render(
     gain_db: float,
     ceiling_db: float,
     out: Path,
+    chain: Chain,
     *,
+    lower_db: dict[int, float] | None = None,
     sample_peak_db: float = math.inf,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> tuple[Loudness, LimiterStats, float]:
-    """Decode → gain → true-peak limiter → MP3 at ``out``.
+) -> Render:
+    """Decode → chain → gain → true-peak limiter → MP3 at ``out``, metered per frame.
 
-    Returns the MP3's loudness, the limiter's figures and the input's true peak, which the
-    limiter's oversampler finds in the blocks within ``TRACK_DB`` of the input's sample peak.
+    The limiter's oversampler also finds the input's true peak, in the blocks within
+    ``TRACK_DB`` of the input's sample peak.
     """
     encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
-    track_db = sample_peak_db + gain_db - TRACK_DB
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
-    output = _stream(program, fmt, gain_db, limiter, encoder, exe=exe, on_progress=on_progress)
-    return output, limiter.stats, round(limiter.true_peak_db - gain_db, 1)
+    track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
+    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db, lower_db)
+    output = _stream(
+        program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress
+    )
+    return Render(output, encoder.frames, limiter)
 
 
 def rehearse(
@@ -262,11 +393,12 @@ def rehearse(
     fmt: Mp3Format,
     gain_db: float,
     ceiling_db: float,
+    chain: Chain,
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> float:
-    """Integrated loudness after gain and limiter, without encoding.
+    """Integrated loudness after chain, gain and limiter, without encoding.
 
     A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
     (10 min and more) up to 1 in 4 (30 min and more). Loudness is an average: minutes of
@@ -276,10 +408,10 @@ def rehearse(
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(4, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
-    keep = f"aselect='lt(mod(t\\,{period})\\,{REHEARSAL_SEGMENT_S})'" if every > 1 else ""
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
+    sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
     return _stream(
-        program, fmt, gain_db, limiter, meter, exe=exe, on_progress=on_progress, select=keep
+        program, fmt, gain_db, sampled, limiter, meter, exe=exe, on_progress=on_progress
     ).integrated
 
 
@@ -287,22 +419,17 @@ def _stream(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
+    chain: Chain,
     limiter: TruePeakLimiter,
     sink: Encoder | PcmMeter,
     *,
     exe: str | None,
     on_progress: Progress | None,
-    select: str = "",
 ) -> Loudness:
-    """Pipe the decoded programme through gain and limiter into ``sink``; what it measured.
-
-    The decoder, this process (numpy) and the sink run at once, on both cores. ``select``
-    is a filter that lets the decoder drop part of the programme.
-    """
+    """Pipe the decoded programme through chain, gain and limiter into ``sink``; what it
+    measured. The decoder, this process (numpy) and the sink run at once, on both cores."""
     layout = "mono" if fmt.channels == 1 else "stereo"
-    graph = program.graph(layout, fmt.sample_rate, out="pcm")
-    if select:
-        graph = program.graph(layout, fmt.sample_rate) + f";[prog]{select}[pcm]"
+    graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
     decoder = FFmpeg(
         [*program.inputs(), "-filter_complex", graph, "-map", "[pcm]", "-f", "f32le", "pipe:1"],
         subject=program.main.path,
@@ -315,8 +442,9 @@ def _stream(
     try:
         with _Writer(sink.stdin) as writer:
             for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
+                levelled = chain.level(block, frames, fmt.sample_rate)
                 frames += len(block)
-                writer.put(limiter.process(block * gain))
+                writer.put(limiter.process(levelled * gain))
             writer.put(limiter.flush())
         decoder.wait()
         output = sink.finish(frames / fmt.sample_rate)
@@ -332,6 +460,40 @@ def _stream(
             "decodes to no audio at all", path=program.main.path, hint="export it again"
         )
     return output
+
+
+def _timeline(found: Frames, done: Render, gain_db: float, chain: Chain) -> Timeline:
+    """Per-second curves: the source after gain (and leveler) and the published file."""
+    seconds = len(done.limiter.per_second_db)
+    source_gain = gain_db + chain.frame_gains(len(found.momentary))
+    return Timeline(
+        momentary_in=_per_second(found.momentary, np.max, source_gain, seconds),
+        short_term_in=_per_second(found.short_term, _last, source_gain, seconds),
+        momentary_out=_per_second(done.frames.momentary, np.max, 0.0, seconds),
+        short_term_out=_per_second(done.frames.short_term, _last, 0.0, seconds),
+        true_peak_out=_per_second(done.frames.true_peak, np.max, 0.0, seconds),
+        gain_reduction_db=done.limiter.per_second_db,
+    )
+
+
+def _last(values: np.ndarray, axis: int) -> np.ndarray:
+    return values[:, -1]
+
+
+def _per_second(values, pick, offset, seconds: int) -> list[float]:
+    """Ten frames a second → one value (silence, under -120, stays at Timeline's floor)."""
+    frames = np.frombuffer(values, np.float32).astype(np.float64)
+    if len(frames) == 0:
+        return []
+    frames = np.where(
+        frames > -120, frames + np.broadcast_to(offset, frames.shape)[: len(frames)], -120.0
+    )
+    padded = np.full(seconds * 10, -120.0)
+    usable = min(len(padded), len(frames))
+    padded[:usable] = frames[:usable]
+    if usable < len(padded):
+        padded[usable:] = frames[usable - 1]
+    return [round(float(v), 1) for v in pick(padded.reshape(seconds, 10), axis=1)]
 
 
 class _Writer:
