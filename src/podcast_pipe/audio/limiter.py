@@ -72,7 +72,7 @@ class LimiterStats:
     """What the limiter did to the programme (dB, seconds, share 0..1)."""
 
     max_reduction_db: float = 0.0
-    limited_s: float = 0.0  # time with more than ACTIVE_DB of gain reduction
+    limited_ms: float = 0.0  # time with more than ACTIVE_DB of gain reduction
     block_p99_db: float = 0.0  # 99th percentile of the level drop of 400 ms blocks (gated)
     heavy_share: float = 0.0  # share of the programme limited by more than HEAVY_DB
 
@@ -134,7 +134,7 @@ class TruePeakLimiter:
         frames = max(1, self._out)
         return LimiterStats(
             round(reduction, 2),
-            round(self._limited / self.sample_rate, 2),
+            round(self._limited * 1000 / self.sample_rate, 1),
             round(self._block_p99(), 2),
             round(self._heavy / frames, 4),
         )
