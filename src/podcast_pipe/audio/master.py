@@ -54,7 +54,10 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # to +0.5 dB (99th percentile) in 10 ms blocks at the ceiling: most MP3s then peak in
 # [ceiling - 0.5, ceiling], and the frames that overshoot get a lower ceiling and a re-encode.
 CEILING_MARGIN_DB = 0.5
-OVERSHOOT_MARGIN_DB = 0.15  # a re-encode aims an overshooting frame this far under the ceiling
+# A re-encode lowers the ceiling of every frame whose MP3 peak came within GUARD_DB of the
+# ceiling, to OVERSHOOT_MARGIN_DB under that: LAME's next encode moves peaks a little anywhere.
+GUARD_DB = 0.25
+OVERSHOOT_MARGIN_DB = 0.1
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -163,9 +166,9 @@ def master(
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
             miss = target - done.output.integrated
-            overshoot = _overshoots(done.frames, settings.true_peak)
+            overshoot = _overshoots(done.frames, settings.true_peak - GUARD_DB)
             retune = abs(miss) > LOUDNESS_GOAL_LU and not (miss > 0 and gain.capped)
-            if not (retune or overshoot) or attempt == MAX_ENCODES:
+            if not (retune or done.output.true_peak > settings.true_peak) or attempt == MAX_ENCODES:
                 break
             if retune:
                 gain.move(miss)

@@ -25,6 +25,7 @@ from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 
 SILENT_LUFS = -70.0
+FRAME_S = 0.1  # ebur128 logs a frame every 100 ms
 
 
 def ebur128(name: str = "", *, true_peak: bool = True, frames: bool = False) -> str:
@@ -42,7 +43,7 @@ EBUR128 = ebur128()
 # "[Parsed_ebur128_0 @ 0x…] Summary:", or "[ebur128@episode @ 0x…] Summary:" for a named one.
 _HEADER = re.compile(r"^\[(?:Parsed_)?([\w@]+?)(?:_\d+)? @ 0x[0-9a-f]+\] Summary:", re.M)
 _FRAME = re.compile(rb"^\[(?:Parsed_)?([\w@]+?)(?:_\d+)? @ 0x[0-9a-f]+\] t: ")
-_FRAME_M = re.compile(rb"M:\s*(\S+) S:\s*(\S+)")
+_FRAME_M = re.compile(rb"\] t: (\S+) .*?M:\s*(\S+) S:\s*(\S+)")
 _FRAME_TP = re.compile(rb"FTPK:\s*(.*?) dBFS")
 _FIELDS = {
     "integrated": re.compile(r"I:\s+(\S+) LUFS"),
@@ -82,14 +83,21 @@ class Frames:
     true_peak: array = field(default_factory=lambda: array("f"))
 
     def add(self, line: bytes) -> None:
+        """Parse one frame line into its place, by its time: ffmpeg's stats line can garble a
+        log line (they are written by different threads), and that frame then reads NaN."""
         loudness = _FRAME_M.search(line)
         if not loudness:
             return
-        self.momentary.append(float(loudness.group(1)))
-        self.short_term.append(float(loudness.group(2)))
+        index = round(float(loudness.group(1)) / FRAME_S) - 1
         peak = _FRAME_TP.search(line)
+        values = [float(loudness.group(2)), float(loudness.group(3))]
         if peak:
-            self.true_peak.append(max(float(v) for v in peak.group(1).split()))
+            values.append(max(float(v) for v in peak.group(1).split()))
+        series = (self.momentary, self.short_term, self.true_peak)
+        for values_of, value in zip(series, values, strict=False):  # no FTPK: no true peak
+            if len(values_of) <= index:
+                values_of.extend([math.nan] * (index + 1 - len(values_of)))
+            values_of[index] = value
 
 
 class MeteredFFmpeg(FFmpeg):

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .meter import Frames
+from .meter import FRAME_S, Frames
 
 HIGHPASS = "highpass=f=80:p=2"
-FRAME_S = 0.1  # ebur128's frames
 # Low-band tap: 1 kHz mono, 4 s segments (0.25 Hz bins) for the hum's lines.
 TAP_RATE = 1000
 SEGMENT = 4 * TAP_RATE
@@ -240,7 +239,7 @@ def _level_plan(frames: Frames, integrated: float) -> tuple[np.ndarray, np.ndarr
     short = np.frombuffer(frames.short_term, np.float32).astype(np.float64)
     momentary = np.frombuffer(frames.momentary, np.float32).astype(np.float64)
     raw = np.clip(LEVEL_RATIO * (integrated - short), -LEVEL_MAX_DB, LEVEL_MAX_DB)
-    pause = (momentary < integrated - GATE_LU) | (short < integrated - GATE_LU)
+    pause = ~((momentary >= integrated - GATE_LU) & (short >= integrated - GATE_LU))  # or NaN
     # Hold the last gain through pauses (the first sound's gain before it).
     index = np.where(pause, 0, np.arange(len(raw)))
     np.maximum.accumulate(index, out=index)
