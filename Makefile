@@ -30,8 +30,9 @@ publish: $(STAMP)
 serve: $(STAMP)
 	$(PP) serve
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_build.py
+BENCH ?= quick
+bench: $(STAMP)  # BENCH=quick: 10-minute programmes; BENCH=full: also 60 min and 3 h
+	$(BIN)/python benchmarks/bench_build.py $(if $(filter full,$(BENCH)),--full)
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
