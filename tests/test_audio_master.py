@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
@@ -188,3 +189,18 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(make_audio, mo
     sampled = master_module.rehearse(program, fmt, 20.0, -3.0, chain)
     assert filters == ["aselect='lt(mod(t\\,24.0)\\,6.0)'"]
     assert abs(sampled - whole) <= 0.2
+
+
+def test_the_result_carries_a_per_second_timeline_and_round_trips_as_json(make_audio, tmp_path):
+    path = make_audio("ep.wav", SPEECH.format(a=0.3), 6, "-ac", "2")
+    result = master(Program(probe(path)), AudioSettings(channels="2"), tmp_path / "ep.mp3")
+    timeline = result.timeline
+    curves = [timeline.momentary_in, timeline.short_term_in, timeline.momentary_out]
+    curves += [timeline.short_term_out, timeline.true_peak_out, timeline.gain_reduction_db]
+    assert [len(curve) for curve in curves] == [6] * 6
+    # The published file's curve follows the source's plus the gain, within LAME's loss.
+    assert timeline.momentary_out[3] == pytest.approx(timeline.momentary_in[3], abs=1.0)
+    assert max(timeline.true_peak_out) == pytest.approx(result.output.true_peak, abs=0.05)
+    assert max(timeline.gain_reduction_db) == pytest.approx(result.limiter.max_reduction_db)
+    data = json.loads(json.dumps(result.to_dict()))
+    assert master_module.MasterResult.from_dict(data) == result
