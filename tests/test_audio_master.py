@@ -178,7 +178,7 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(make_audio, mo
     program = Program(probe(path))
     chain = Chain((), -20.0, Frames())
     whole = master_module.rehearse(program, fmt, 20.0, -3.0, chain)
-    monkeypatch.setattr(master_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 4
+    monkeypatch.setattr(master_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 5
     stream, filters = master_module._stream, []
 
     def spy(program, fmt, gain_db, chain, *args, **kwargs):
@@ -187,7 +187,7 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(make_audio, mo
 
     monkeypatch.setattr(master_module, "_stream", spy)
     sampled = master_module.rehearse(program, fmt, 20.0, -3.0, chain)
-    assert filters == ["aselect='lt(mod(t\\,24.0)\\,6.0)'"]
+    assert filters == ["aselect='lt(mod(t\\,30.0)\\,6.0)'"]
     assert abs(sampled - whole) <= 0.2
 
 

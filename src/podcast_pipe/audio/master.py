@@ -69,8 +69,10 @@ LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSALS = 2
 REHEARSAL_GOAL_LU = 0.1
+TRUSTED_STEP_LU = 0.5  # a smaller miss is corrected without rehearsing the correction
 REHEARSAL_SEGMENT_S = 6.0
-REHEARSAL_SAMPLING_S = 600  # sample one segment in 2 from this length, in 3 from twice it…
+REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
+MAX_SAMPLING = 6
 CHUNK_FRAMES = 65536
 DUAL_MONO_DB = -60.0  # L − R this far under L + R (energy): dual mono
 MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
@@ -244,6 +246,8 @@ def _fit_gain(
         if abs(miss) <= REHEARSAL_GOAL_LU or (miss > 0 and gain.capped):
             return
         gain.move(miss)
+        if abs(miss) <= TRUSTED_STEP_LU:  # the slope is near 1 this close: the MP3 checks it
+            return
 
 
 def _overshoots(frames: Frames, ceiling_db: float) -> dict[int, float]:
@@ -405,12 +409,12 @@ def rehearse(
     """Integrated loudness after chain, gain and limiter, without encoding.
 
     A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
-    (10 min and more) up to 1 in 4 (30 min and more). Loudness is an average: minutes of
-    audio estimate it well, for a fraction of the cost.
+    (5 min and more) up to 1 in ``MAX_SAMPLING`` (25 min and more). Loudness is an average:
+    minutes of audio estimate it well, for a fraction of the cost.
     """
     meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
     seconds = sum(part.duration_s or 0 for part in program.parts)
-    every = min(4, 1 + int(seconds // REHEARSAL_SAMPLING_S))
+    every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
