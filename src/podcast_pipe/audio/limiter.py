@@ -31,7 +31,7 @@ RELEASE_FAST_S = 0.05
 RELEASE_SLOW_S = 0.15
 DENSITY_S = 0.4  # the release slows with the share of this past stretch being limited
 DENSE = 0.5  # ... reaching the slow release at this share
-REGION_S = 0.1  # ceiling adjustments and block statistics, as ebur128's frames
+REGION_S = 0.1  # block statistics, in ebur128's 100 ms steps
 HEAVY_DB = 3.0  # "heavy" limiting, reported as a share of the programme
 RESIDUAL = math.log(0.001)  # a released reduction (dB) this small ends: a -80 dB step
 ACTIVE_DB = 0.1  # the limiter counts as active from this reduction on
@@ -99,8 +99,6 @@ class TruePeakLimiter:
     Channels are linked: one gain for all, so the stereo image does not move. Blocks with a
     sample peak at or over ``track_db`` are oversampled too, so that :attr:`true_peak_db` (the
     highest peak seen) is exact when ``track_db`` is a few dB under the sample peak.
-    ``lower_db`` maps a region (index of a ``REGION_S`` stretch) to how far its ceiling is
-    lowered, where the encoder was found to overshoot.
     """
 
     def __init__(
@@ -109,14 +107,12 @@ class TruePeakLimiter:
         sample_rate: int,
         channels: int,
         track_db: float = math.inf,
-        lower_db: dict[int, float] | None = None,
     ) -> None:
         self.ceiling = np.float32(10 ** (ceiling_db / 20))
         self.threshold = np.float32(10 ** ((ceiling_db - CANDIDATE_DB) / 20))
         self.track = np.float32(10 ** (track_db / 20))
         self.sample_rate = sample_rate
         self.region = round(REGION_S * sample_rate)
-        self.lower = {k: np.float32(10 ** (-v / 20)) for k, v in (lower_db or {}).items()}
         self.attack = max(1, round(ATTACK_S * sample_rate))
         self.latency = HALF + self.attack
         self._density_frames = round(DENSITY_S * sample_rate)
@@ -232,7 +228,6 @@ class TruePeakLimiter:
         frames = len(block)
         extended = np.concatenate([self._tail, block])
         self._tail = extended[len(extended) - (TAPS - 1) :]
-        first = self._received - HALF  # the interval after extended[HALF - 1]
         self._received += frames
         required = np.ones(frames, np.float32)
         linked = np.abs(extended[HALF - 1 : HALF + frames]).max(axis=1)
@@ -259,20 +254,9 @@ class TruePeakLimiter:
         kept = rows < frames
         rows, envelope = rows[kept], envelope[kept]
         self._peak = max(self._peak, float(envelope.max()))
-        ceiling = self._ceilings(first + rows)
-        over = envelope > ceiling
-        required[rows[over]] = (
-            (ceiling / envelope)[over] if np.ndim(ceiling) else ceiling / envelope[over]
-        )
+        over = envelope > self.ceiling
+        required[rows[over]] = self.ceiling / envelope[over]
         return required
-
-    def _ceilings(self, intervals: np.ndarray) -> np.ndarray | np.float32:
-        """The ceiling of these intervals: lowered in regions the encoder overshot."""
-        if not self.lower:
-            return self.ceiling
-        regions, where = np.unique(intervals // self.region, return_inverse=True)
-        factors = np.array([self.lower.get(int(r), 1.0) for r in regions], np.float32)
-        return self.ceiling * factors[where]
 
     def _account(self, out: np.ndarray, gain: np.ndarray | None) -> None:
         """Figures per frame, per second and per region for :attr:`stats`."""

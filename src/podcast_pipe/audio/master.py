@@ -11,8 +11,9 @@ Passes over the audio:
    gain → limiter into a fast meter, on a sample of the programme, at most ``REHEARSALS``;
 3. decode → chain → gain → limiter → LAME, the encoded stream metered by ``ebur128=peak=true``
    per 100 ms frame while it is written (encode.py). Decoder, numpy and encoder run at once;
-4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or a frame's true peak
-   is over the ceiling: encode again, with the ceiling lowered in just those frames.
+4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
+   over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
+   overshoot LAME showed on this programme (``_reaim``).
 
 The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
 than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
@@ -55,10 +56,7 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # +1 dB on full-band audio: the first lands in [ceiling - 0.5, ceiling], and the frames of the
 # second that overshoot get a lower ceiling and one re-encode.
 CEILING_MARGIN_DB = 0.1
-# A re-encode lowers the ceiling of every frame whose MP3 peak came within GUARD_DB of the
-# ceiling, to OVERSHOOT_MARGIN_DB under that: LAME's next encode moves peaks a little anywhere.
-GUARD_DB = 0.25
-OVERSHOOT_MARGIN_DB = 0.1
+GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -160,24 +158,21 @@ def master(
     if chain.steps or likely > ceiling_db - LIMITER_LIKELY_DB:
         _fit_gain(gain, program, fmt, ceiling_db, chain, exe=exe,
                   on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
-    lower: dict[int, float] = {}
     with atomic_path(out) as temp:
         for attempt in range(1, MAX_ENCODES + 1):
             done = render(
-                program, fmt, gain.db, ceiling_db, temp, chain, exe=exe, lower_db=lower,
+                program, fmt, gain.db, ceiling_db, temp, chain, exe=exe,
                 sample_peak_db=found.loudness.sample_peak,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
             miss = target - done.output.integrated
-            overshoot = _overshoots(done.frames, settings.true_peak - GUARD_DB)
             retune = abs(miss) > LOUDNESS_GOAL_LU and not (miss > 0 and gain.capped)
             if not (retune or done.output.true_peak > settings.true_peak) or attempt == MAX_ENCODES:
                 break
             if retune:
                 gain.move(miss)
-            for region, over in overshoot.items():
-                for near in (region - 1, region, region + 1):
-                    lower[near] = max(lower.get(near, 0.0), over + OVERSHOOT_MARGIN_DB)
+            if done.output.true_peak > settings.true_peak:
+                ceiling_db -= _reaim(done.frames, settings.true_peak)
         _check(program, settings, target, done.output, gain)
     source = replace(
         found.loudness,
@@ -250,12 +245,15 @@ def _fit_gain(
             return
 
 
-def _overshoots(frames: Frames, ceiling_db: float) -> dict[int, float]:
-    """Frames whose MP3 true peak is over the ceiling: by how much. The limiter's regions are
-    ebur128's 100 ms frames (limiter.REGION_S)."""
+def _reaim(frames: Frames, true_peak: float) -> float:
+    """How far to lower the PCM ceiling after an MP3 crossed ``true_peak``: the margin LAME
+    took on this programme, learned from its highest frame, so that the next MP3 peaks near
+    ``true_peak − GUARD_DB``. (LAME's overshoot of a frame changes from one encode to the
+    next by as much as it varies between frames, so lowering only the frames that crossed
+    moves the crossing elsewhere.)"""
     peaks = np.frombuffer(frames.true_peak, np.float32)
-    over = np.flatnonzero(peaks > ceiling_db)
-    return {int(i): float(peaks[i] - ceiling_db) for i in over}
+    highest = float(np.nanmax(peaks)) if np.isfinite(peaks).any() else true_peak
+    return max(0.0, highest - (true_peak - GUARD_DB))
 
 
 def _check(
@@ -377,7 +375,6 @@ def render(
     out: Path,
     chain: Chain,
     *,
-    lower_db: dict[int, float] | None = None,
     sample_peak_db: float = math.inf,
     exe: str | None = None,
     on_progress: Progress | None = None,
@@ -389,7 +386,7 @@ def render(
     """
     encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
     track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db, lower_db)
+    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
     output = _stream(
         program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress
     )
