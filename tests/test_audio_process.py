@@ -10,7 +10,7 @@ import pytest
 
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import master
-from podcast_pipe.config import AudioSettings
+from podcast_pipe.config import AudioSettings, inspect_show, load_show
 
 RATE = 44100
 # Speech-like: pink noise with no energy under ~300 Hz (as voices have little there), in
@@ -123,3 +123,19 @@ def test_pauses_are_not_pumped_up_by_the_leveler(make_audio, tmp_path):
         level_db(before, pauses) - level_db(before, speech)
     )
     assert lift <= 3  # a leveler without a gate would raise the room tone by its full 10 dB
+
+
+def test_the_audio_settings_of_the_chain_are_read_and_checked(tmp_path):
+    show = '[show]\ntitle = "t"\ndescription = "d"\nauthor = "a"\nlanguage = "tr"\n'
+    (tmp_path / "podcast.toml").write_text(show, encoding="utf-8")
+    defaults = load_show(tmp_path).audio
+    assert (defaults.loudness_mono, defaults.max_limiter_makeup, defaults.process) == (-19, 1.5, ())
+    audio = '[audio]\nprocess = ["leveler", "highpass"]\nloudness_mono = -16\n'
+    (tmp_path / "podcast.toml").write_text(show + audio, encoding="utf-8")
+    settings = load_show(tmp_path).audio
+    assert settings.process == ("highpass", "leveler") and settings.loudness_mono == -16
+    wrong = '[audio]\nprocess = ["levler"]\nmax_limiter_makeup = 9\n'
+    (tmp_path / "podcast.toml").write_text(show + wrong, encoding="utf-8")
+    problems = [str(e) for e in inspect_show(tmp_path)[1].errors]
+    assert any("audio.process" in p and "did you mean `leveler`?" in p for p in problems)
+    assert any("audio.max_limiter_makeup" in p for p in problems)
