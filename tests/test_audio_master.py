@@ -9,7 +9,9 @@ import pytest
 from mutagen.mp3 import MP3, BitrateMode
 
 from podcast_pipe.audio import master as master_module
+from podcast_pipe.audio import stream as stream_module
 from podcast_pipe.audio.decode import Program, probe
+from podcast_pipe.audio.encode import Mp3Format
 from podcast_pipe.audio.master import master
 from podcast_pipe.audio.meter import Frames, measure_file
 from podcast_pipe.audio.process import Chain
@@ -146,15 +148,15 @@ def test_a_failure_mid_encode_leaves_the_previous_output(make_audio, tmp_path, m
     out.write_bytes(b"previous master")
     calls = []
 
-    class Failing(master_module.TruePeakLimiter):
+    class Failing(stream_module.TruePeakLimiter):
         def process(self, block):
             calls.append(len(block))
             if len(calls) == 2:
                 raise OSError("disk full")
             return super().process(block)
 
-    monkeypatch.setattr(master_module, "TruePeakLimiter", Failing)
-    monkeypatch.setattr(master_module, "CHUNK_FRAMES", 44100)
+    monkeypatch.setattr(stream_module, "TruePeakLimiter", Failing)
+    monkeypatch.setattr(stream_module, "CHUNK_FRAMES", 44100)
     with pytest.raises(OSError, match="disk full"):
         master(Program(probe(path)), AudioSettings(), out)
     assert out.read_bytes() == b"previous master"
@@ -174,19 +176,19 @@ def test_gain_rule_starts_at_target_minus_input_and_caps_the_makeup():
 
 def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(make_audio, monkeypatch):
     path = make_audio("long.wav", SPEECH.format(a=0.2), 40)
-    fmt = master_module.Mp3Format(1, 44100, 64)
+    fmt = Mp3Format(1, 44100, 64)
     program = Program(probe(path))
     chain = Chain((), -20.0, Frames())
-    whole = master_module.rehearse(program, fmt, 20.0, -3.0, chain)
-    monkeypatch.setattr(master_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 5
-    stream, filters = master_module._stream, []
+    whole = stream_module.rehearse(program, fmt, 20.0, -3.0, chain)
+    monkeypatch.setattr(stream_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 5
+    stream, filters = stream_module.stream, []
 
     def spy(program, fmt, gain_db, chain, *args, **kwargs):
         filters.append(chain.decoder_filters)
         return stream(program, fmt, gain_db, chain, *args, **kwargs)
 
-    monkeypatch.setattr(master_module, "_stream", spy)
-    sampled = master_module.rehearse(program, fmt, 20.0, -3.0, chain)
+    monkeypatch.setattr(stream_module, "stream", spy)
+    sampled = stream_module.rehearse(program, fmt, 20.0, -3.0, chain)
     assert filters == ["aselect='lt(mod(t\\,30.0)\\,6.0)'"]
     assert abs(sampled - whole) <= 0.2
 

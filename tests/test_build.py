@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from podcast_pipe import build
-from podcast_pipe.audio import master as master_module
+from podcast_pipe.audio import stream as stream_module
 from podcast_pipe.build import build_episodes, read_record, select_episodes
 from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
@@ -104,11 +104,11 @@ def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, mo
     [first] = build_episodes(show, [episode], progress=False)
     make_audio("episodes/bolum-1.wav", SPEECH.format(seed=3), 4)
 
-    class Failing(master_module.TruePeakLimiter):
+    class Failing(stream_module.TruePeakLimiter):
         def process(self, block):
             raise OSError("killed mid-encode")
 
-    monkeypatch.setattr(master_module, "TruePeakLimiter", Failing)
+    monkeypatch.setattr(stream_module, "TruePeakLimiter", Failing)
     with pytest.raises(OSError, match="killed mid-encode"):
         build_episodes(show, [episode], progress=False)
     assert build.file_sha256(first.mp3) == first.sha256

@@ -3,14 +3,12 @@ MP3's true peak brought into [ceiling − 0.5, ceiling] where it lands, an optio
 
 Passes over the audio:
 
-1. analysis: decode + ``ebur128`` without true peak (fast), logging its 100 ms frames (the
-   inspector's timeline, the leveler's plan, the noise floor); for stereo with ``channels =
-   "auto"``, the energy of L − R against L + R (dual mono); for ``dehum``/``highpass`` a
-   1 kHz tap of the low band (process.py);
-2. rehearsals, only when the limiter or the chain will change the loudness: decode → chain →
-   gain → limiter into a fast meter, on a sample of the programme, at most ``REHEARSALS``;
-3. decode → chain → gain → limiter → LAME, the encoded stream metered by ``ebur128=peak=true``
-   per 100 ms frame while it is written (encode.py). Decoder, numpy and encoder run at once;
+1. analysis (analysis.py): loudness, 100 ms frames, channel layout, the chain's measurements;
+2. rehearsals (stream.py), only when the limiter or the chain will change the loudness:
+   decode → chain → gain → limiter into a fast meter, on a sample of the programme, at most
+   ``REHEARSALS``;
+3. the encode (stream.py): decode → chain → gain → limiter → LAME, the encoded stream metered
+   by ``ebur128=peak=true`` per 100 ms frame while it is written (encode.py);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
    over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
    overshoot LAME showed on this programme (``_reaim``).
@@ -27,12 +25,6 @@ as −16 stereo, since a player sends the one channel to both speakers).
 
 from __future__ import annotations
 
-import math
-import queue
-import re
-import subprocess
-import threading
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -41,13 +33,14 @@ import numpy as np
 
 from ..config import AudioSettings
 from ..errors import AudioError
-from ..ffmpeg import FFmpeg
 from ..files import atomic_path
-from .decode import Program, check_complete, read_pcm
-from .encode import Encoder, Mp3Format
-from .limiter import LimiterStats, TruePeakLimiter
-from .meter import Frames, Loudness, MeteredFFmpeg, PcmMeter, ebur128, parse_summary, require_sound
-from .process import Chain, LowBand, StepFigures
+from .analysis import Progress, analyse
+from .decode import Program
+from .encode import Mp3Format
+from .limiter import LimiterStats
+from .meter import Frames, Loudness
+from .process import Chain, StepFigures
+from .stream import Render, rehearse, render
 from .timeline import Timeline
 
 MASTER_VERSION = 3  # bump when the same inputs would master differently
@@ -64,19 +57,9 @@ MAX_ENCODES = 3
 # pink noise 0.3 LU, speech about 0.4 LU; 320 kbps: none).
 LAME_LOSS_LU = 0.35
 LIMITER_LIKELY_DB = 3.0  # true peak can be this far over the sample peak
-TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSALS = 2
 REHEARSAL_GOAL_LU = 0.1
 TRUSTED_STEP_LU = 0.5  # a smaller miss is corrected without rehearsing the correction
-REHEARSAL_SEGMENT_S = 6.0
-REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
-MAX_SAMPLING = 6
-CHUNK_FRAMES = 65536
-DUAL_MONO_DB = -60.0  # L − R this far under L + R (energy): dual mono
-MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
-_RMS = re.compile(r"\[astats@dual @ 0x[0-9a-f]+\] RMS level dB: (\S+)")
-
-Progress = Callable[[float], None]  # fraction done, 0..1
 
 
 @dataclass(frozen=True)
@@ -115,25 +98,6 @@ class MasterResult:
             chain=tuple(StepFigures(**step) for step in data["chain"]),
             timeline=Timeline.from_dict(data["timeline"]),
         )
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """Pass 1: the programme's loudness in the output layout, that layout, its frames."""
-
-    loudness: Loudness
-    channels: int
-    frames: Frames  # momentary and short-term, in the output layout
-    low_band: LowBand | None = None  # the 1 kHz tap (dehum, highpass)
-
-
-@dataclass
-class Render:
-    """One encode's outcome."""
-
-    output: Loudness
-    frames: Frames
-    limiter: TruePeakLimiter
 
 
 def master(
@@ -294,179 +258,6 @@ def _warnings(
     )
 
 
-def analyse(
-    program: Program,
-    settings: AudioSettings,
-    *,
-    exe: str | None = None,
-    on_progress: Progress | None = None,
-) -> Analysis:
-    """Pass 1: the programme's loudness, frames and sample peak in the output layout."""
-    channels_in = max(part.channels for part in program.parts)
-    detect = settings.channels == "auto" and channels_in == 2
-    if settings.channels == "auto":
-        channels = 1 if channels_in == 1 else 2
-    else:
-        channels = int(settings.channels)
-    layout = "mono" if channels == 1 else "stereo"
-    # With an intro or outro, the episode itself is metered too: silence there is an error.
-    tapped = len(program.parts) > 1
-    graph = program.graph(layout, settings.sample_rate, tap="own" if tapped else "")
-    meter = ebur128("programme", true_peak=False, frames=True)
-    branches = [f"{meter}[m]"]
-    outputs = ["-map", "[m]", "-f", "null", "-"]
-    if detect:  # the energy of L − R against that of L + R
-        branches.append("pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual=" + _RMS_ONLY + "[d]")
-        outputs += ["-map", "[d]", "-f", "null", "-"]
-    low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
-    if low_band:
-        branches.append(f"{low_band.filters}[low]")
-        outputs += ["-map", "[low]", "-f", "f32le", "pipe:1"]
-    if len(branches) > 1:
-        labels = "".join(f"[b{n}]" for n in range(len(branches)))
-        graph += f";[prog]asplit={len(branches)}{labels}"
-        graph += "".join(f";[b{n}]{branch}" for n, branch in enumerate(branches))
-    else:
-        graph += f";[prog]{branches[0]}"
-    if tapped:
-        graph += f";[own]{ebur128('episode', true_peak=False)}[e]"
-        outputs += ["-map", "[e]", "-f", "null", "-"]
-    process = MeteredFFmpeg(
-        [*program.inputs(), "-filter_complex", graph, *outputs],
-        subject=program.main.path,
-        exe=exe,
-        stdout=subprocess.PIPE if low_band else subprocess.DEVNULL,
-        on_progress=_fraction(program, on_progress),
-    )
-    if low_band:
-        for block in read_pcm(process, 1, CHUNK_FRAMES):
-            low_band.feed(block[:, 0])
-    stderr = process.wait()
-    loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
-    own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
-    require_sound(own, program.main.path)
-    if not tapped and program.trim == (0.0, None):
-        check_complete(program.main, process.last_time)
-    frames = process.frames["ebur128@programme"]
-    rms = [float(v) for v in _RMS.findall(stderr)]
-    if detect and len(rms) == 2 and rms[0] - rms[1] <= DUAL_MONO_DB:
-        channels = 1
-        loudness = replace(loudness, integrated=round(loudness.integrated - MONO_DB, 1))
-        frames = Frames(*(_shifted(values, -MONO_DB) for values in (
-            frames.momentary, frames.short_term)))  # fmt: skip
-    return Analysis(loudness, channels, frames, low_band)
-
-
-_RMS_ONLY = "measure_perchannel=RMS_level:measure_overall=none"
-
-
-def _shifted(values, db: float):
-    """A frame array with ``db`` added (silence stays silence)."""
-    out = np.frombuffer(values, np.float32).copy()
-    out[out > -120] += db
-    return type(values)("f", out.tobytes())
-
-
-def render(
-    program: Program,
-    fmt: Mp3Format,
-    gain_db: float,
-    ceiling_db: float,
-    out: Path,
-    chain: Chain,
-    *,
-    sample_peak_db: float = math.inf,
-    exe: str | None = None,
-    on_progress: Progress | None = None,
-) -> Render:
-    """Decode → chain → gain → true-peak limiter → MP3 at ``out``, metered per frame.
-
-    The limiter's oversampler also finds the input's true peak, in the blocks within
-    ``TRACK_DB`` of the input's sample peak.
-    """
-    encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
-    track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
-    output = _stream(
-        program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress
-    )
-    return Render(output, encoder.frames, limiter)
-
-
-def rehearse(
-    program: Program,
-    fmt: Mp3Format,
-    gain_db: float,
-    ceiling_db: float,
-    chain: Chain,
-    *,
-    exe: str | None = None,
-    on_progress: Progress | None = None,
-) -> float:
-    """Integrated loudness after chain, gain and limiter, without encoding.
-
-    A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
-    (5 min and more) up to 1 in ``MAX_SAMPLING`` (25 min and more). Loudness is an average:
-    minutes of audio estimate it well, for a fraction of the cost.
-    """
-    meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
-    seconds = sum(part.duration_s or 0 for part in program.parts)
-    every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
-    period = every * REHEARSAL_SEGMENT_S
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
-    sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
-    return _stream(
-        program, fmt, gain_db, sampled, limiter, meter, exe=exe, on_progress=on_progress
-    ).integrated
-
-
-def _stream(
-    program: Program,
-    fmt: Mp3Format,
-    gain_db: float,
-    chain: Chain,
-    limiter: TruePeakLimiter,
-    sink: Encoder | PcmMeter,
-    *,
-    exe: str | None,
-    on_progress: Progress | None,
-) -> Loudness:
-    """Pipe the decoded programme through chain, gain and limiter into ``sink``; what it
-    measured. The decoder, this process (numpy) and the sink run at once, on both cores."""
-    layout = "mono" if fmt.channels == 1 else "stereo"
-    graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
-    decoder = FFmpeg(
-        [*program.inputs(), "-filter_complex", graph, "-map", "[pcm]", "-f", "f32le", "pipe:1"],
-        subject=program.main.path,
-        exe=exe,
-        stdout=subprocess.PIPE,
-        on_progress=_fraction(program, on_progress),
-    )
-    gain = np.float32(10 ** (gain_db / 20))
-    frames = 0
-    try:
-        with _Writer(sink.stdin) as writer:
-            for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
-                levelled = chain.level(block, frames, fmt.sample_rate)
-                frames += len(block)
-                writer.put(limiter.process(levelled * gain))
-            writer.put(limiter.flush())
-        decoder.wait()
-        output = sink.finish(frames / fmt.sample_rate)
-    except BrokenPipeError:
-        sink.finish(0.0)  # raises FFmpegError with the sink's own reason
-        raise
-    except BaseException:
-        decoder.kill()
-        sink.kill()
-        raise
-    if frames == 0:
-        raise AudioError(
-            "decodes to no audio at all", path=program.main.path, hint="export it again"
-        )
-    return output
-
-
 def _timeline(found: Frames, done: Render, gain_db: float, chain: Chain) -> Timeline:
     """Per-second curves: the source after gain (and leveler) and the published file."""
     seconds = len(done.limiter.per_second_db)
@@ -499,44 +290,3 @@ def _per_second(values, pick, offset, seconds: int) -> list[float]:
     if usable < len(padded):
         padded[usable:] = frames[usable - 1]
     return [round(float(v), 1) for v in pick(padded.reshape(seconds, 10), axis=1)]
-
-
-class _Writer:
-    """Writes blocks to the encoder on its own thread, so numpy works while LAME encodes."""
-
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.blocks: queue.Queue = queue.Queue(maxsize=8)
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> _Writer:
-        self.thread.start()
-        return self
-
-    def put(self, block) -> None:
-        if self.error:
-            raise self.error
-        self.blocks.put(np.ascontiguousarray(block, dtype="<f4"))
-
-    def _run(self) -> None:
-        while (data := self.blocks.get()) is not None:
-            if self.error is None:
-                try:
-                    self.stream.write(data)
-                except OSError as exc:  # the encoder died; its stderr says why
-                    self.error = exc
-
-    def __exit__(self, *exc_info) -> None:
-        self.blocks.put(None)
-        self.thread.join()
-        if self.error and not exc_info[0]:
-            raise self.error
-
-
-def _fraction(program: Program, on_progress: Progress | None) -> Callable[[float], None] | None:
-    """Turn ffmpeg's seconds done into a fraction of the programme's expected length."""
-    total = sum(part.duration_s or 0 for part in program.parts)
-    if on_progress is None or total <= 0:
-        return None
-    return lambda seconds: on_progress(min(1.0, seconds / total))
