@@ -15,7 +15,7 @@ programme is built once more with ``process = ["highpass", "denoise", "leveler"]
 that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
-    python benchmarks/bench_build.py [--full]
+    python benchmarks/bench_build.py [--full | --minutes 10 60]
 """
 
 from __future__ import annotations
@@ -215,9 +215,8 @@ HEADER = (
 )  # fmt: skip
 
 
-def programmes(full: bool) -> tuple[list[Programme], list[str]]:
+def programmes(minutes: list[int]) -> tuple[list[Programme], list[str]]:
     """What to run, and notes on what could not be fetched."""
-    minutes = [10, 60, 180] if full else [10]
     runs = [Programme(f"speech-{m}min", generated(m), []) for m in minutes]
     notes = []
     for name, make in (("meeting", meeting), ("prompts", prompts)):
@@ -225,7 +224,7 @@ def programmes(full: bool) -> tuple[list[Programme], list[str]]:
             runs.append(Programme(name, make(), []))
         except (OSError, subprocess.SubprocessError, StopIteration, KeyError) as exc:
             notes.append(f"{name}: not fetched ({exc.__class__.__name__}); generated audio only")
-    chained = 60 if full else 10
+    chained = max([m for m in minutes if m <= 60], default=min(minutes))
     runs.append(Programme(f"speech-{chained}min", generated(chained), CHAIN))
     return runs, notes
 
@@ -233,8 +232,9 @@ def programmes(full: bool) -> tuple[list[Programme], list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also 60 min and 3 h")
+    parser.add_argument("--minutes", type=int, nargs="+", help="generated lengths instead")
     args = parser.parse_args()
-    runs, notes = programmes(args.full)
+    runs, notes = programmes(args.minutes or ([10, 60, 180] if args.full else [10]))
     rows = []
     for programme in runs:
         rows.append(bench(programme))

@@ -5,8 +5,9 @@ Passes over the audio:
 
 1. analysis (analysis.py): loudness, 100 ms frames, channel layout, the chain's measurements;
 2. rehearsals (stream.py), only when the limiter or the chain will change the loudness:
-   decode → chain → gain → limiter into a fast meter, on a sample of the programme, at most
-   ``REHEARSALS``;
+   decode → chain → gain → limiter → LAME on a sample of the programme, at most
+   ``REHEARSALS``: the loudness the MP3 will read, and the overshoot LAME makes of the limited
+   peaks, which lowers the ceiling of the encode;
 3. the encode (stream.py): decode → chain → gain → limiter → LAME, the encoded stream metered
    by ``ebur128=peak=true`` per 100 ms frame while it is written (encode.py);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
@@ -50,6 +51,7 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # second that overshoot get a lower ceiling and one re-encode.
 CEILING_MARGIN_DB = 0.1
 GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
+SAMPLE_GUARD_DB = 0.7  # ... and the encode after a sampled rehearsal (its max is lower)
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -119,9 +121,10 @@ def master(
     levelled = found.loudness.integrated + chain.loudness_shift
     gain = GainRule(target, levelled, settings.max_limiter_makeup, lame)
     likely = found.loudness.sample_peak + gain.db + chain.max_boost_db
-    if chain.steps or likely > ceiling_db - LIMITER_LIKELY_DB:
-        _fit_gain(gain, program, fmt, ceiling_db, chain, exe=exe,
-                  on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
+    if chain.active or likely > ceiling_db - LIMITER_LIKELY_DB:
+        scratch = out.with_name(f".{out.name}.rehearsal")
+        ceiling_db = _fit_gain(gain, program, fmt, ceiling_db, settings.true_peak, chain,
+                               scratch, exe=exe, on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
     with atomic_path(out) as temp:
         for attempt in range(1, MAX_ENCODES + 1):
             done = render(
@@ -158,14 +161,14 @@ def master(
 
 
 class GainRule:
-    """The gain: ``target − input`` (``start``) plus LAME's loss and what the limiter (and the
-    chain) take away, but at most ``makeup`` over ``start``. ``aim``: what the PCM should read
-    for the MP3 to read the target; ``slope``: how much loudness a dB of gain still adds."""
+    """The gain: ``target − input`` (``start``) plus what LAME, the limiter and the chain take
+    away, but at most ``makeup`` over ``start``. It starts at ``start`` + LAME's usual loss;
+    ``slope``: how much loudness a dB of gain still adds."""
 
     def __init__(self, target: float, input_lufs: float, makeup: float, lame_loss: float) -> None:
         self.start = target - input_lufs
         self.cap = self.start + makeup
-        self.aim = target + lame_loss
+        self.aim = target
         self.db = min(self.cap, self.start + lame_loss)
         self.slope = 1.0
 
@@ -188,25 +191,32 @@ def _fit_gain(
     program: Program,
     fmt: Mp3Format,
     ceiling_db: float,
+    true_peak: float,
     chain: Chain,
+    scratch: Path,
     *,
     exe: str | None,
     on_progress: Progress,
-) -> None:
-    """Rehearse chain + gain + limiter (sampled), at most ``REHEARSALS`` times, moving the gain
-    by the level missed: the limiter (and the chain) lower the loudness."""
+) -> float:
+    """Rehearse chain + gain + limiter + LAME (sampled), at most ``REHEARSALS`` times, moving
+    the gain by the level missed (the limiter and the chain lower the loudness, LAME too).
+    Returns the ceiling for the encode: lowered by the overshoot LAME showed, if any."""
     last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
-        level = rehearse(program, fmt, gain.db, ceiling_db, chain, exe=exe, on_progress=on_progress)
+        heard = rehearse(
+            program, fmt, gain.db, ceiling_db, chain, scratch, exe=exe, on_progress=on_progress
+        )
+        ceiling_db -= max(0.0, heard.highest_db - (true_peak - SAMPLE_GUARD_DB))
         if last:
-            gain.learn(last, (gain.db, level))
-        last = (gain.db, level)
-        miss = gain.aim - level
+            gain.learn(last, (gain.db, heard.level))
+        last = (gain.db, heard.level)
+        miss = gain.aim - heard.level
         if abs(miss) <= REHEARSAL_GOAL_LU or (miss > 0 and gain.capped):
-            return
+            break
         gain.move(miss)
         if abs(miss) <= TRUSTED_STEP_LU:  # the slope is near 1 this close: the MP3 checks it
-            return
+            break
+    return ceiling_db
 
 
 def _reaim(frames: Frames, true_peak: float) -> float:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
 from array import array
 from collections import defaultdict
 from collections.abc import Callable
@@ -159,29 +158,3 @@ def require_sound(loudness: Loudness, path: Path) -> None:
             path=path,
             hint="check the recording or export it again",
         )
-
-
-class PcmMeter:
-    """``ebur128`` (without true peak) on float PCM written to :attr:`stdin`."""
-
-    def __init__(
-        self, channels: int, sample_rate: int, *, subject: Path, exe: str | None = None
-    ) -> None:
-        pcm = ["-f", "f32le", "-ar", sample_rate, "-ac", channels, "-i", "pipe:0"]
-        self.process = FFmpeg(
-            [*pcm, "-af", ebur128(true_peak=False), "-f", "null", "-"],
-            subject=subject,
-            exe=exe,
-            stdin=subprocess.PIPE,
-        )
-
-    @property
-    def stdin(self):
-        return self.process.process.stdin
-
-    def finish(self, duration_s: float) -> Loudness:
-        self.stdin.close()
-        return parse_summary(self.process.wait(), duration_s)
-
-    def kill(self) -> None:
-        self.process.kill()

@@ -155,6 +155,11 @@ class Chain:
         self.max_boost_db = float(self.gains.max()) if self.gains is not None else 0.0
         self._sampling: tuple[float, float] | None = None
 
+    @property
+    def active(self) -> bool:
+        """Whether any step changes the sound (``dehum`` finding no hum does not)."""
+        return bool(self.filters) or self.gains is not None
+
     def sampled(self, period_s: float, segment_s: float) -> Chain:
         """The same chain on a programme sampled by ``aselect`` (one segment per period)."""
         keep = f"aselect='lt(mod(t\\,{period_s})\\,{segment_s})'"

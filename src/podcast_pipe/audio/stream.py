@@ -21,13 +21,14 @@ from .analysis import CHUNK_FRAMES, Progress, fraction
 from .decode import Program, read_pcm
 from .encode import Encoder, Mp3Format
 from .limiter import TruePeakLimiter
-from .meter import Frames, Loudness, PcmMeter
+from .meter import FRAME_S, Frames, Loudness
 from .process import Chain
 
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSAL_SEGMENT_S = 6.0
 REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
-MAX_SAMPLING = 6
+MAX_SAMPLING = 10
+JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
 
 
 @dataclass
@@ -65,31 +66,52 @@ def render(
     return Render(output, encoder.frames, limiter)
 
 
+@dataclass(frozen=True)
+class Rehearsal:
+    """What a sampled encode read: the MP3's loudness, and its highest frame's true peak away
+    from the joins between the sampled stretches (where the cut itself makes a peak)."""
+
+    level: float
+    highest_db: float
+
+
 def rehearse(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
     ceiling_db: float,
     chain: Chain,
+    scratch: Path,
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> float:
-    """Integrated loudness after chain, gain and limiter, without encoding.
+) -> Rehearsal:
+    """Chain, gain, limiter and LAME on a sample of the programme, written to ``scratch`` and
+    deleted: the loudness the MP3 will read and the true peak LAME makes of the limited peaks.
 
     A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
-    (5 min and more) up to 1 in ``MAX_SAMPLING`` (25 min and more). Loudness is an average:
-    minutes of audio estimate it well, for a fraction of the cost.
+    (5 min and more) up to 1 in ``MAX_SAMPLING``. Loudness is an average: minutes of audio
+    estimate it well, for a fraction of the cost.
     """
-    meter = PcmMeter(fmt.channels, fmt.sample_rate, subject=program.main.path, exe=exe)
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
-    return stream(
-        program, fmt, gain_db, sampled, limiter, meter, exe=exe, on_progress=on_progress
-    ).integrated
+    encoder = Encoder(scratch, fmt, subject=program.main.path, exe=exe)
+    try:
+        output = stream(
+            program, fmt, gain_db, sampled, limiter, encoder, exe=exe, on_progress=on_progress
+        )
+    finally:
+        scratch.unlink(missing_ok=True)
+    peaks = np.frombuffer(encoder.frames.true_peak, np.float32).copy()
+    if every > 1:
+        segment = round(REHEARSAL_SEGMENT_S / FRAME_S)
+        joins = np.arange(len(peaks)) % segment
+        peaks[(joins < JOIN_FRAMES) | (joins >= segment - JOIN_FRAMES)] = np.nan
+    highest = float(np.nanmax(peaks)) if np.isfinite(peaks).any() else -math.inf
+    return Rehearsal(output.integrated, highest)
 
 
 def stream(
@@ -98,7 +120,7 @@ def stream(
     gain_db: float,
     chain: Chain,
     limiter: TruePeakLimiter,
-    sink: Encoder | PcmMeter,
+    sink: Encoder,
     *,
     exe: str | None,
     on_progress: Progress | None,
