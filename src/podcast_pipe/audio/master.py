@@ -200,13 +200,16 @@ def _fit_gain(
 ) -> float:
     """Rehearse chain + gain + limiter + LAME (sampled), at most ``REHEARSALS`` times, moving
     the gain by the level missed (the limiter and the chain lower the loudness, LAME too).
-    Returns the ceiling for the encode: lowered by the overshoot LAME showed, if any."""
+    Returns the ceiling for the encode: lowered where LAME raised the peaks over it (full-band
+    audio; on band-limited speech it lowers them) so that the sample's highest frame sits
+    ``SAMPLE_GUARD_DB`` under ``true_peak``: the whole programme's highest lands higher."""
     last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
         heard = rehearse(
             program, fmt, gain.db, ceiling_db, chain, scratch, exe=exe, on_progress=on_progress
         )
-        ceiling_db -= max(0.0, heard.highest_db - (true_peak - SAMPLE_GUARD_DB))
+        if heard.highest_db > ceiling_db:  # LAME raised the limited peaks: keep its margin
+            ceiling_db -= heard.highest_db - (true_peak - SAMPLE_GUARD_DB)
         if last:
             gain.learn(last, (gain.db, heard.level))
         last = (gain.db, heard.level)
