@@ -9,8 +9,9 @@ Programmes (under benchmarks/.work/, reused between runs, never committed):
   prompts (concatenated to 10 min).
 
 Each programme is encoded plainly (``ffmpeg -i in -c:a libmp3lame -b:a 128k``) and built with
-``podcast-pipe build --force`` back to back, so the time ratio is of one moment: the machine
-may be shared, so read ratios as approximate. The 10-min (quick) or 60-min (full) generated
+``podcast-pipe build --force`` back to back, so the time ratio is of one moment; on a shared
+machine wall-time ratios swing with the load, so CPU time (children's user + system) is given
+too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio). The 10-min (quick) or 60-min (full) generated
 programme is built once more with ``process = ["highpass", "denoise", "leveler"]``. Peak RSS is
 that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
@@ -23,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -160,8 +162,10 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def timed(command: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak tree RSS (MB) of a command."""
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak tree RSS (MB)
+    of a command. CPU time hardly changes when other work shares the cores; wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
@@ -181,16 +185,18 @@ def timed(command: list[str]) -> tuple[float, float]:
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed:\n{stderr.decode(errors='replace')[-2000:]}")
-    return wall, peak / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
+    return wall, cpu, peak / 1024
 
 
 def bench(programme: Programme) -> tuple[str, ...]:
     """Plain encode and build back to back; one table row."""
     plain = WORK / f"plain-{programme.wav.stem}.mp3"
     command = [find_ffmpeg(), "-v", "error", "-y", "-i", str(programme.wav)]
-    baseline, _ = timed([*command, "-c:a", "libmp3lame", "-b:a", "128k", str(plain)])
+    baseline, baseline_cpu, _ = timed([*command, "-c:a", "libmp3lame", "-b:a", "128k", str(plain)])
     root = workspace(programme)
-    wall, rss = timed([*CLI, "-C", str(root), "build", "--force"])
+    wall, cpu, rss = timed([*CLI, "-C", str(root), "build", "--force"])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
     [episode] = report["episodes"]
     source, output = measure_file(programme.wav), measure_file(root / "build/bench.mp3")
@@ -204,14 +210,14 @@ def bench(programme: Programme) -> tuple[str, ...]:
         f"{output.integrated:.1f}", f"{output.lra:.1f}", f"{output.true_peak:.1f}",
         f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
         f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
-        f"{wall / baseline:.2f}x", f"{baseline:.1f}", f"{rss:.0f}",
+        f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{baseline:.1f}", f"{rss:.0f}",
     )  # fmt: skip
 
 
 HEADER = (
     "programme", "process", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
     "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
-    "ffmpeg s", "RSS MB",
+    "CPU vs", "ffmpeg s", "RSS MB",
 )  # fmt: skip
 
 
