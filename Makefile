@@ -30,9 +30,10 @@ publish: $(STAMP)
 serve: $(STAMP)
 	$(PP) serve
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_build.py
-	$(BIN)/python benchmarks/bench_check.py
+BENCH ?= quick
+bench: $(STAMP)  # BENCH=quick: 10-minute programmes; BENCH=full: also 60 min and 3 h
+	$(BIN)/python benchmarks/bench_build.py $(if $(filter full,$(BENCH)),--full)
+	$(BIN)/python benchmarks/bench_check.py $(if $(filter full,$(BENCH)),--minutes 60,--minutes 10)
 
 bench-network: $(STAMP)
 	$(BIN)/python benchmarks/bench_network.py

@@ -1,27 +1,35 @@
-"""Wall time and peak memory of `podcast-pipe build` against a plain ffmpeg MP3 encode.
+"""Mastering figures, wall time and peak memory of `podcast-pipe build` against a plain MP3 encode.
 
-Generates speech-like stereo 44.1 kHz WAVs (10 min, 60 min, 3 h) under benchmarks/.work/
-(reused between runs), then times, in the same run and on the same ffmpeg binary:
+Programmes (under benchmarks/.work/, reused between runs, never committed):
 
-- the baseline: ``ffmpeg -i in.wav -c:a libmp3lame -b:a 128k out.mp3``;
-- ``podcast-pipe build --force`` of a one-episode show holding that WAV;
-- ``ffmpeg-normalize`` (EBU R128, -16 LUFS, -1 dBTP, MP3 out), if it is on PATH.
+- generated speech-like stereo 44.1 kHz WAVs (10 min; with ``--full`` also 60 min and 3 h);
+- real recorded speech fetched from package registries, when they can be reached (otherwise
+  the table says so and the run goes on): the AMI meeting excerpt inside the pyannote.audio
+  wheel (30 s, 16 kHz, looped to 10 min) and Debian's asterisk-core-sounds-en-wav studio
+  prompts (concatenated to 10 min).
 
-Peak RSS is that of the whole process tree (ffmpeg children included), sampled every 20 ms.
-Loudness and true peak of each output are measured afterwards by ffmpeg's ebur128 filter.
+Each programme is encoded plainly (``ffmpeg -i in -c:a libmp3lame -b:a 128k``) and built with
+``podcast-pipe build --force`` back to back, so the time ratio is of one moment; on a shared
+machine wall-time ratios swing with the load, so CPU time (children's user + system) is given
+too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio). The 10-min (quick) or 60-min (full) generated
+programme is built once more with ``process = ["highpass", "denoise", "leveler"]``. Peak RSS is
+that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
+and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
-    python benchmarks/bench_build.py [--minutes 10 60 180]
+    python benchmarks/bench_build.py [--full | --minutes 10 60]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-import shutil
+import resource
 import subprocess
 import sys
 import threading
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +39,9 @@ from podcast_pipe.audio.meter import measure_file
 from podcast_pipe.ffmpeg import find_ffmpeg
 
 WORK = Path(__file__).resolve().parent / ".work"
-BIN = Path(sys.executable).parent
+FETCH = WORK / "fetch"
+# The CLI of the podcast_pipe this interpreter imports (an installed one, or PYTHONPATH's).
+CLI = [sys.executable, "-c", "from podcast_pipe.cli import main; main()"]
 # Two pink noises, band-limited and mixed into a mostly-centred stereo image, shaped into
 # ~2.7 syllables a second with a 1.5 s pause every 7 s, over a quiet room-tone bed.
 SPEECH = (
@@ -45,44 +55,85 @@ description = "Benchmark show"
 author = "Bench"
 language = "tr"
 [audio]
-channels = "2"
+process = {process}
 """
 EPISODE = '---\ntitle: "Bench"\ndate: 2026-01-12T16:03:00+03:00\n---\nBench.\n'
+CHAIN = ["highpass", "denoise", "leveler"]
+REAL_MINUTES = 10
 
 
 @dataclass
-class Run:
-    minutes: int
-    tool: str
-    wall_s: float
-    peak_rss_mb: float
-    output: Path
+class Programme:
+    name: str
+    wav: Path
+    process: list[str]
 
 
-def source(minutes: int) -> Path:
+def generated(minutes: int) -> Path:
     """The speech-like WAV of that length, generated once."""
     path = WORK / f"speech-{minutes}min.wav"
     if not path.is_file():
-        WORK.mkdir(parents=True, exist_ok=True)
         noise = [f"anoisesrc=c=pink:r=44100:a=0.25:seed={seed}:d={minutes * 60}" for seed in (1, 2)]
-        temp = path.with_suffix(".part.wav")
-        command = [find_ffmpeg(), "-v", "error", "-y", "-f", "lavfi", "-i", noise[0]]
-        command += ["-f", "lavfi", "-i", noise[1], "-filter_complex", SPEECH, "-c:a", "pcm_s16le"]
-        subprocess.run([*command, str(temp)], check=True)
-        temp.rename(path)
+        command = ["-f", "lavfi", "-i", noise[0], "-f", "lavfi", "-i", noise[1]]
+        _ffmpeg([*command, "-filter_complex", SPEECH, "-c:a", "pcm_s16le"], path)
     return path
 
 
-def workspace(minutes: int, wav: Path) -> Path:
+def meeting() -> Path:
+    """The AMI meeting excerpt shipped in the pyannote.audio wheel, looped to REAL_MINUTES."""
+    path = WORK / "meeting.wav"
+    if not path.is_file():
+        _fetch([sys.executable, "-m", "pip", "download", "--no-deps", "pyannote.audio", "-d", "."])
+        wheel = next(FETCH.glob("pyannote_audio-*.whl"))
+        sample = FETCH / "meeting-sample.wav"
+        with zipfile.ZipFile(wheel) as archive:
+            sample.write_bytes(archive.read("pyannote/audio/sample/sample.wav"))
+        loops = ["-stream_loop", str(REAL_MINUTES * 2 - 1), "-i", str(sample)]
+        _ffmpeg([*loops, "-c:a", "pcm_s16le"], path)
+    return path
+
+
+def prompts() -> Path:
+    """Debian's asterisk studio prompts (8 kHz), concatenated to REAL_MINUTES with pauses."""
+    path = WORK / "prompts.wav"
+    if not path.is_file():
+        _fetch(["apt-get", "download", "-q", "asterisk-core-sounds-en-wav"])
+        deb = next(FETCH.glob("asterisk-core-sounds-en-wav_*.deb"))
+        _fetch(["dpkg-deb", "-x", str(deb), "extracted"])
+        files = sorted((FETCH / "extracted").rglob("*.wav"))
+        pause = FETCH / "pause.wav"
+        _ffmpeg(["-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono", "-t", "0.6"], pause)
+        listing = FETCH / "prompts.txt"
+        entries = [f"file '{f}'\nfile '{pause}'\n" for f in files[: REAL_MINUTES * 25]]
+        listing.write_text("".join(entries), encoding="utf-8")
+        concat = ["-f", "concat", "-safe", "0", "-i", str(listing), "-t", str(REAL_MINUTES * 60)]
+        _ffmpeg([*concat, "-ar", "8000", "-ac", "1", "-c:a", "pcm_s16le"], path)
+    return path
+
+
+def _fetch(command: list[str]) -> None:
+    FETCH.mkdir(parents=True, exist_ok=True)
+    subprocess.run(command, cwd=FETCH, check=True, capture_output=True, timeout=600)
+
+
+def _ffmpeg(args: list[str], out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temp = out.with_suffix(".part.wav")
+    subprocess.run([find_ffmpeg(), "-v", "error", "-y", *args, str(temp)], check=True)
+    temp.rename(out)
+
+
+def workspace(programme: Programme) -> Path:
     """A one-episode show whose episode is the WAV (linked, not copied)."""
-    root = WORK / f"show-{minutes}min"
+    root = WORK / f"show-{programme.name}{'-chain' if programme.process else ''}"
     (root / "episodes").mkdir(parents=True, exist_ok=True)
     (root / "feed").mkdir(exist_ok=True)
-    (root / "podcast.toml").write_text(SHOW, encoding="utf-8")
+    show = SHOW.format(process=json.dumps(programme.process))
+    (root / "podcast.toml").write_text(show, encoding="utf-8")
     (root / "episodes/bench.md").write_text(EPISODE, encoding="utf-8")
     link = root / "episodes/bench.wav"
     if not link.exists():
-        link.symlink_to(wav)
+        link.symlink_to(programme.wav)
     if not (root / "feed/cover.jpg").exists():
         Image.new("RGB", (1400, 1400), "teal").save(root / "feed/cover.jpg")
     return root
@@ -111,10 +162,12 @@ def tree_rss_kb(pid: int) -> int:
     return total
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
-    """Wall seconds and peak tree RSS (MB) of a command."""
+def timed(command: list[str]) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak tree RSS (MB)
+    of a command. CPU time hardly changes when other work shares the cores; wall time does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     peak = 0
     done = threading.Event()
 
@@ -132,52 +185,72 @@ def timed(command: list[str], env: dict[str, str] | None = None) -> tuple[float,
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"{command[0]} failed:\n{stderr.decode(errors='replace')[-2000:]}")
-    return wall, peak / 1024
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
+    return wall, cpu, peak / 1024
 
 
-def bench(minutes: int) -> list[Run]:
-    wav = source(minutes)
-    ffmpeg = find_ffmpeg()
-    runs = []
-    plain = WORK / f"plain-{minutes}min.mp3"
-    command = [ffmpeg, "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame", "-b:a", "128k"]
-    runs.append(Run(minutes, "ffmpeg encode (baseline)", *timed([*command, str(plain)]), plain))
-    root = workspace(minutes, wav)
-    build = [str(BIN / "podcast-pipe"), "-C", str(root), "build", "--force"]
-    runs.append(Run(minutes, "podcast-pipe build", *timed(build), root / "build/bench.mp3"))
-    normalize = shutil.which("ffmpeg-normalize")
-    if normalize:
-        out = WORK / f"normalize-{minutes}min.mp3"
-        command = [normalize, str(wav), "-o", str(out), "-f", "-nt", "ebu", "-t", "-16", "-tp"]
-        command += ["-1", "-c:a", "libmp3lame", "-b:a", "128k", "-ar", "44100"]
-        env = {**os.environ, "FFMPEG_PATH": ffmpeg}
-        runs.append(Run(minutes, "ffmpeg-normalize (EBU)", *timed(command, env), out))
-    return runs
+def bench(programme: Programme) -> tuple[str, ...]:
+    """Plain encode and build back to back; one table row."""
+    plain = WORK / f"plain-{programme.wav.stem}.mp3"
+    command = [find_ffmpeg(), "-v", "error", "-y", "-i", str(programme.wav)]
+    baseline, baseline_cpu, _ = timed([*command, "-c:a", "libmp3lame", "-b:a", "128k", str(plain)])
+    root = workspace(programme)
+    wall, cpu, rss = timed([*CLI, "-C", str(root), "build", "--force"])
+    report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
+    [episode] = report["episodes"]
+    source, output = measure_file(programme.wav), measure_file(root / "build/bench.mp3")
+    limiter = episode["limiter"]
+    target = -19.0 if episode["channels"] == 1 else -16.0  # the defaults
+    over = episode["gain_db"] - (target - episode["input"]["integrated"])
+    return (
+        programme.name, "+".join(programme.process) or "-",
+        f"{source.integrated:.1f}", f"{source.lra:.1f}", f"{source.true_peak:.1f}",
+        f"{episode['gain_db']:+.1f}", f"{over:+.1f}",
+        f"{output.integrated:.1f}", f"{output.lra:.1f}", f"{output.true_peak:.1f}",
+        f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
+        f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
+        f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{baseline:.1f}", f"{rss:.0f}",
+    )  # fmt: skip
+
+
+HEADER = (
+    "programme", "process", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
+    "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
+    "CPU vs", "ffmpeg s", "RSS MB",
+)  # fmt: skip
+
+
+def programmes(minutes: list[int]) -> tuple[list[Programme], list[str]]:
+    """What to run, and notes on what could not be fetched."""
+    runs = [Programme(f"speech-{m}min", generated(m), []) for m in minutes]
+    notes = []
+    for name, make in (("meeting", meeting), ("prompts", prompts)):
+        try:
+            runs.append(Programme(name, make(), []))
+        except (OSError, subprocess.SubprocessError, StopIteration, KeyError) as exc:
+            notes.append(f"{name}: not fetched ({exc.__class__.__name__}); generated audio only")
+    chained = max([m for m in minutes if m <= 60], default=min(minutes))
+    runs.append(Programme(f"speech-{chained}min", generated(chained), CHAIN))
+    return runs, notes
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=int, nargs="+", default=[10, 60, 180])
+    parser.add_argument("--full", action="store_true", help="also 60 min and 3 h")
+    parser.add_argument("--minutes", type=int, nargs="+", help="generated lengths instead")
     args = parser.parse_args()
+    runs, notes = programmes(args.minutes or ([10, 60, 180] if args.full else [10]))
     rows = []
-    for minutes in args.minutes:
-        runs = bench(minutes)
-        baseline = runs[0].wall_s
-        for run in runs:
-            measured = measure_file(run.output)
-            rows.append((
-                f"{minutes} min", run.tool, f"{run.wall_s:.1f}", f"{run.wall_s / baseline:.2f}x",
-                f"{run.peak_rss_mb:.0f}", f"{measured.integrated:.1f}", f"{measured.true_peak:.1f}",
-            ))  # fmt: skip
-    print_table(("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB", "LUFS", "dBTP"), rows)
-
-
-def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
-    """The machine, then one aligned table."""
-    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    print(f"{os.cpu_count()} cores, ffmpeg {find_ffmpeg()}")
-    for row in [header, tuple("-" * w for w in widths), *rows]:
+    for programme in runs:
+        rows.append(bench(programme))
+        print("  ".join(rows[-1]), file=sys.stderr, flush=True)
+    widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
+    print(f"{os.cpu_count()} cores (shared: ratios are approximate), ffmpeg {find_ffmpeg()}")
+    for row in [HEADER, tuple("-" * w for w in widths), *rows]:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for note in notes:
+        print(note)
 
 
 if __name__ == "__main__":

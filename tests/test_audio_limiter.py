@@ -7,7 +7,7 @@ import wave
 import numpy as np
 import pytest
 
-from podcast_pipe.audio.limiter import TruePeakLimiter, sliding_min
+from podcast_pipe.audio.limiter import ATTACK_S, HALF, PHASES, TAPS, TruePeakLimiter, sliding_min
 from podcast_pipe.audio.meter import measure_file
 
 RATE = 44100
@@ -37,23 +37,88 @@ def test_signal_under_the_ceiling_is_bit_identical():
     assert limiter.stats.limited_ms == 0 and limiter.stats.max_reduction_db == 0
 
 
-def test_output_has_the_input_length_whatever_the_block_size():
-    signal = speech_like(2)
-    outs = [run(TruePeakLimiter(-3.0, RATE, 2), signal, block) for block in (1000, 4096, 65536)]
-    assert all(len(out) == len(signal) for out in outs)
-    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[1], outs[2])
+def test_chunking_changes_neither_length_nor_sound():
+    signal = speech_like(2) * np.float32(2.0)  # limited by up to ~10 dB, often
+    whole = run(TruePeakLimiter(-3.0, RATE, 2), signal, len(signal))
+    for block in (1000, 4096, 4410 * 3 + 7):
+        out = run(TruePeakLimiter(-3.0, RATE, 2), signal, block)
+        assert len(out) == len(signal)
+        assert np.abs(out - whole).max() <= 1e-6
 
 
-def test_only_the_neighbourhood_of_a_peak_changes():
+def reduction_db(out: np.ndarray, signal: np.ndarray) -> np.ndarray:
+    """The gain reduction the limiter applied, per frame (the signal is never 0 here)."""
+    return 20 * np.log10(np.abs(signal[:, 0]) / np.abs(out[:, 0]))
+
+
+def test_a_click_gets_a_short_attack_and_a_smooth_release():
     t = np.arange(3 * RATE) / RATE
-    signal = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None]
-    signal[int(1.5 * RATE)] = 1.0  # one click, 10 dB over a -3 dBTP ceiling
+    signal = (0.3 * np.sin(2 * np.pi * 440 * t + 0.1)).astype(np.float32)[:, None]
+    click = int(1.5 * RATE)
+    signal[click] = 2.0  # one click, 9 dB over a -3 dBTP ceiling
     limiter = TruePeakLimiter(-3.0, RATE, 1)
     out = run(limiter, signal)
-    changed = np.flatnonzero(out[:, 0] != signal[:, 0]) / RATE
-    assert changed.min() > 1.5 - 0.015 and changed.max() < 1.5 + 0.045  # attack 10 ms, hold 30 ms
+    changed = np.flatnonzero(out[:, 0] != signal[:, 0])
+    assert (click - changed.min()) / RATE == pytest.approx(ATTACK_S, abs=0.0005)
     assert np.abs(out).max() <= 10 ** (-3 / 20) + 1e-6
-    assert limiter.stats.max_reduction_db == pytest.approx(10 * np.log10(1 / 0.5), abs=0.7)
+    reduction = reduction_db(out, signal)
+    at = lambda seconds: reduction[click + int(seconds * RATE)]  # noqa: E731
+    assert at(0) == pytest.approx(20 * np.log10(2 / 10 ** (-3 / 20)), abs=0.1)
+    # The reduction falls smoothly (no hold-and-drop), about as fast as a 50 ms release.
+    after = reduction[click : click + int(0.3 * RATE)]
+    assert np.all(np.diff(after) <= 1e-4)
+    assert 0.8 < at(0.1) < 2 and at(0.25) < 0.3
+    assert 50 < limiter.stats.limited_ms < 400
+    assert limiter.per_second_db[1] == pytest.approx(at(0), abs=0.01)
+    assert limiter.per_second_db[0] == limiter.per_second_db[2] == 0
+
+
+def test_dense_limiting_releases_more_slowly():
+    t = np.arange(2 * RATE) / RATE
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t + 0.1)).astype(np.float32)[:, None]
+    sparse, dense = tone.copy(), tone.copy()
+    end = RATE
+    sparse[end] = 1.0
+    dense[end - int(0.3 * RATE) : end + 1 : 441] = 1.0  # a click every 10 ms for 300 ms
+    released = []
+    for signal in (sparse, dense):
+        out = run(TruePeakLimiter(-3.0, RATE, 1), signal)
+        released.append(reduction_db(out, signal)[end + int(0.1 * RATE)])
+    assert released[1] > 2 * released[0]
+
+
+def oversampled(signal: np.ndarray, factor: int = 8) -> np.ndarray:
+    """Band-limited interpolation (FFT), the reference for true peaks."""
+    spectrum = np.fft.rfft(signal, axis=0)
+    return np.fft.irfft(spectrum, len(signal) * factor, axis=0) * factor
+
+
+def test_bursts_come_out_under_the_ceiling_between_samples_too():
+    rng = np.random.default_rng(5)
+    signal = speech_like(2, seed=4) * np.float32(0.5)
+    for start in rng.integers(0, len(signal) - 2000, 12):  # loud bursts, hi-hat-like to low
+        t = np.arange(1500) / RATE
+        freq = rng.choice([300.0, 3000.0, 11000.0, 17000.0])
+        burst = 2.5 * np.sin(2 * np.pi * freq * t) * np.hanning(1500)
+        signal[start : start + 1500] += burst[:, None].astype(np.float32)
+    out = run(TruePeakLimiter(-1.0, RATE, 2), signal)
+    peak = 20 * np.log10(np.abs(oversampled(out.astype(np.float64))).max())
+    assert -1.3 < peak <= -1.0 + 0.05
+
+
+@pytest.mark.parametrize("freq", [1000, 10000, 17000, 20000])
+def test_the_oversampler_reads_each_in_between_phase_within_0_2_db(freq):
+    t = np.arange(4096) / RATE
+    for phase in np.linspace(0, np.pi, 5):
+        signal = np.sin(2 * np.pi * freq * t + phase)
+        windows = np.lib.stride_tricks.sliding_window_view(signal, TAPS)[200:-200]
+        between = windows @ PHASES.astype(np.float64)
+        for k, delay in enumerate((0.25, 0.5, 0.75)):
+            centre = np.arange(200, 200 + len(between)) + HALF - 1 + delay
+            exact = np.sin(2 * np.pi * freq * centre / RATE + phase)
+            gain = np.abs(between[:, k]).max() / np.abs(exact).max()
+            assert abs(20 * np.log10(gain)) <= 0.2
+            assert np.abs(between[:, k] - exact).max() <= 0.03
 
 
 def test_limited_audio_meets_the_ceiling_as_ffmpeg_reads_it(tmp_path):

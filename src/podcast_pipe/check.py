@@ -109,13 +109,16 @@ def pending_warning(audio: Path) -> EpisodeError:
 
 
 def _check_times(show: Show, episode: Episode, problems: Problems) -> None:
-    """Chapters and soundbites must lie inside the audio: known once it has been built."""
+    """Chapters and soundbites must lie inside the audio, known once it has been built; what
+    that build's mastering could not do (a loudness it fell short of) is repeated here."""
     record = read_record(show, episode.slug)
-    if not (record and (episode.chapters or episode.soundbites) and episode.audio_path):
+    if not (record and episode.audio_path):
         return
     stat = episode.audio_path.stat()
     if tuple(record.source_stat) != (stat.st_size, stat.st_mtime_ns):
         return  # the audio changed since that build: its length is not known yet
+    for warning in record.master.warnings:
+        problems.warn(EpisodeError(warning, path=episode.audio_path))
     for place in (timeline, soundbite_timeline):
         try:
             place(episode, duration_s=record.duration_s, offset_s=record.intro_s)

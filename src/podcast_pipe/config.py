@@ -26,6 +26,7 @@ from .show import (
     MEDIUMS,
     NOTIFY_SERVICES,
     PODCAST_GUID_NAMESPACE,
+    PROCESS_STEPS,
     SITE_LINKS,
     AudioSettings,
     BuildSettings,
@@ -266,7 +267,22 @@ def _read_audio(root: Path, r: Reader) -> AudioSettings:
         silence_padding_ms=r.get("silence_padding_ms", int, d.silence_padding_ms),
         ffmpeg=r.get("ffmpeg", str, d.ffmpeg),
         id3_version=id3,
+        loudness_mono=float(r.get("loudness_mono", num, d.loudness_mono)),
+        max_limiter_makeup=float(r.get("max_limiter_makeup", num, d.max_limiter_makeup)),
+        process=_process_steps(r, r.table.get("process", [])),
     )
+    if not 0 <= settings.max_limiter_makeup <= 6:
+        r.bad(
+            "max_limiter_makeup",
+            f"{settings.max_limiter_makeup} dB is out of range",
+            "use 1.5 (the limiter catches peaks only) up to 6 (louder, squashed)",
+        )
+    if not -40 <= settings.loudness_mono <= -5:
+        r.bad(
+            "loudness_mono",
+            f"{settings.loudness_mono} LUFS is out of range",
+            "use -19 (as loud as -16 stereo) or -16",
+        )
     if not -40 <= settings.loudness <= -5:
         r.bad(
             "loudness",
@@ -286,6 +302,17 @@ def _read_audio(root: Path, r: Reader) -> AudioSettings:
             "use 44100 or 48000",
         )
     return settings
+
+
+def _process_steps(r: Reader, value: Any) -> tuple[str, ...]:
+    """``[audio] process``: known steps, each once; they run in PROCESS_STEPS order."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad("process", f"must be a list of step names, not {value!r}", 'e.g. ["leveler"]')
+        return ()
+    for step in value:
+        if step not in PROCESS_STEPS:
+            r.bad("process", f"unknown step {step!r}", did_you_mean(step, PROCESS_STEPS))
+    return tuple(step for step in PROCESS_STEPS if step in value)
 
 
 def _audio_path(root: Path, r: Reader, key: str, value: Any) -> Path | None:

@@ -93,11 +93,15 @@ BY_CONTENT = MappingProxyType({"mastering": "the file's hash"})
 TAGS_ONLY = MappingProxyType({"mastering": "no"})
 
 
+PROCESS_STEPS = ("highpass", "dehum", "denoise", "leveler")  # the speech chain, in its order
+
+
 @dataclass(frozen=True)
 class AudioSettings:
     """Mastering targets from ``[audio]``."""
 
-    loudness: float = -16.0  # integrated LUFS
+    loudness: float = -16.0  # integrated LUFS, stereo output
+    loudness_mono: float = -19.0  # integrated LUFS, mono output (AES TD1004: sounds as loud)
     true_peak: float = -1.0  # dBTP ceiling of the published file
     channels: str = "auto"  # auto | 1 | 2
     bitrate: int | None = None  # kbps; None: 128 stereo / 64 mono
@@ -110,6 +114,8 @@ class AudioSettings:
     silence_padding_ms: int = 250
     ffmpeg: str | None = None  # override of the bundled binary
     id3_version: int = field(default=3, metadata=TAGS_ONLY)  # 3 or 4
+    max_limiter_makeup: float = 1.5  # dB of gain the limiter may take back (it removes loudness)
+    process: tuple[str, ...] = ()  # speech chain, in PROCESS_STEPS order
 
     def mastering(self) -> dict[str, Any]:
         """The settings that change the master: its cache key hashes these (and the clips' bytes).

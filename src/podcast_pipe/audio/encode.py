@@ -3,7 +3,7 @@
 The encoder reads float PCM on stdin and writes, through ffmpeg's ``tee`` muxer, both the MP3
 file (seekable, so LAME's Info header with the exact length and gapless data is written) and
 the same MP3 stream to stdout, where a second ffmpeg decodes and meters it with
-``ebur128=peak=true``. Metering the *encoded* file therefore costs no extra pass: it runs on
+``ebur128=peak=true``, frame by frame (100 ms). Metering the *encoded* file therefore costs no extra pass: it runs on
 the other core while LAME encodes (MP3 encoding shifts loudness and true peak, QUIRKS.md).
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..ffmpeg import FFmpeg
-from .meter import EBUR128, Loudness, parse_summary
+from .meter import Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
 
 HELPER_NICE = 10
 
@@ -44,14 +44,19 @@ class Encoder:
             stdout=subprocess.PIPE,
             cwd=out.parent,
         )
-        meter = ["-f", "mp3", "-i", "pipe:0", "-af", EBUR128, "-f", "null", "-"]
+        meter = ["-f", "mp3", "-i", "pipe:0", "-af", ebur128(frames=True), "-f", "null", "-"]
         # LAME is the slowest stage: the meter takes what the other core leaves.
-        self.meter = FFmpeg(
+        self.meter = MeteredFFmpeg(
             meter, subject=subject, exe=exe, stdin=self.encoder.process.stdout, nice=HELPER_NICE
         )
         # The meter holds the read end now; ours would keep the encoder alive if the meter died.
         assert self.encoder.process.stdout is not None
         self.encoder.process.stdout.close()
+
+    @property
+    def frames(self) -> Frames:
+        """The encoded stream's 100 ms frames (true peak per frame: where LAME overshot)."""
+        return self.meter.frames["ebur128"]
 
     @property
     def stdin(self):

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-import subprocess
+from array import array
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +24,26 @@ from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 
 SILENT_LUFS = -70.0
+FRAME_S = 0.1  # ebur128 logs a frame every 100 ms
 
 
-def ebur128(name: str = "", *, true_peak: bool = True) -> str:
-    """The meter filter; ``name`` tells its summary apart. Without true peak: ~3x faster."""
+def ebur128(name: str = "", *, true_peak: bool = True, frames: bool = False) -> str:
+    """The meter filter; ``name`` tells its summary apart. Without true peak: ~3x faster.
+
+    With ``frames`` it logs every 100 ms frame, which :class:`MeteredFFmpeg` collects.
+    """
     # framelog=verbose keeps the per-100 ms lines out of stderr; the summary is logged at info.
     peak = "true+sample" if true_peak else "sample"
-    return f"ebur128{'@' + name if name else ''}=framelog=verbose:peak={peak}"
+    log = "info" if frames else "verbose"
+    return f"ebur128{'@' + name if name else ''}=framelog={log}:peak={peak}"
 
 
 EBUR128 = ebur128()
 # "[Parsed_ebur128_0 @ 0x…] Summary:", or "[ebur128@episode @ 0x…] Summary:" for a named one.
 _HEADER = re.compile(r"^\[(?:Parsed_)?([\w@]+?)(?:_\d+)? @ 0x[0-9a-f]+\] Summary:", re.M)
+_FRAME = re.compile(rb"^\[(?:Parsed_)?([\w@]+?)(?:_\d+)? @ 0x[0-9a-f]+\] t: ")
+_FRAME_M = re.compile(rb"\] t: (\S+) .*?M:\s*(\S+) S:\s*(\S+)")
+_FRAME_TP = re.compile(rb"FTPK:\s*(.*?) dBFS")
 _FIELDS = {
     "integrated": re.compile(r"I:\s+(\S+) LUFS"),
     "lra": re.compile(r"LRA:\s+(\S+) LU"),
@@ -60,6 +69,51 @@ class Loudness:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Loudness:
         return cls(**{k: -math.inf if v is None else float(v) for k, v in data.items()})
+
+
+@dataclass
+class Frames:
+    """ebur128's 100 ms frames (frame i ends at (i + 1) / 10 s): momentary (400 ms) and
+    short-term (3 s) loudness in LUFS, and the frame's true peak in dBTP (channels' maximum;
+    empty without ``peak=true``). Compact arrays: three hours are 108,000 frames."""
+
+    momentary: array = field(default_factory=lambda: array("f"))
+    short_term: array = field(default_factory=lambda: array("f"))
+    true_peak: array = field(default_factory=lambda: array("f"))
+
+    def add(self, line: bytes) -> None:
+        """Parse one frame line into its place, by its time: ffmpeg's stats line can garble a
+        log line (they are written by different threads), and that frame then reads NaN."""
+        loudness = _FRAME_M.search(line)
+        if not loudness:
+            return
+        index = round(float(loudness.group(1)) / FRAME_S) - 1
+        peak = _FRAME_TP.search(line)
+        values = [float(loudness.group(2)), float(loudness.group(3))]
+        if peak:
+            values.append(max(float(v) for v in peak.group(1).split()))
+        series = (self.momentary, self.short_term, self.true_peak)
+        for values_of, value in zip(series, values, strict=False):  # no FTPK: no true peak
+            if len(values_of) <= index:
+                values_of.extend([math.nan] * (index + 1 - len(values_of)))
+            values_of[index] = value
+
+
+class MeteredFFmpeg(FFmpeg):
+    """An ffmpeg whose ``ebur128(frames=True)`` filters' frame lines are parsed as they come
+    (into :attr:`frames`, by filter instance: ``ebur128`` or ``ebur128@name``) rather than
+    kept as text: a three-hour programme logs 108,000 of them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        self.frames: defaultdict[str, Frames] = defaultdict(Frames)
+        super().__init__(*args, **kwargs)
+
+    def _line(self, line: bytes) -> None:
+        frame = _FRAME.match(line)
+        if frame:
+            self.frames[frame.group(1).decode()].add(line)
+        else:
+            super()._line(line)
 
 
 def parse_summary(stderr: str, duration_s: float = 0.0, instance: str | None = None) -> Loudness:
@@ -104,29 +158,3 @@ def require_sound(loudness: Loudness, path: Path) -> None:
             path=path,
             hint="check the recording or export it again",
         )
-
-
-class PcmMeter:
-    """``ebur128`` (without true peak) on float PCM written to :attr:`stdin`."""
-
-    def __init__(
-        self, channels: int, sample_rate: int, *, subject: Path, exe: str | None = None
-    ) -> None:
-        pcm = ["-f", "f32le", "-ar", sample_rate, "-ac", channels, "-i", "pipe:0"]
-        self.process = FFmpeg(
-            [*pcm, "-af", ebur128(true_peak=False), "-f", "null", "-"],
-            subject=subject,
-            exe=exe,
-            stdin=subprocess.PIPE,
-        )
-
-    @property
-    def stdin(self):
-        return self.process.process.stdin
-
-    def finish(self, duration_s: float) -> Loudness:
-        self.stdin.close()
-        return parse_summary(self.process.wait(), duration_s)
-
-    def kill(self) -> None:
-        self.process.kill()

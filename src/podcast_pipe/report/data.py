@@ -85,11 +85,14 @@ def episode_report(
 ) -> EpisodeReport:
     """The report of a built episode (``build_s``: how long its build took, if it was built).
 
-    Without the master's ``timeline`` the source curves come from the cached analysis, moved by
-    the gain and the intro; the published file's curves then stay empty.
+    The curves are the master's own ``timeline`` (made by the passes the build ran); a master
+    from before it had one gets the source curves from the cached analysis, moved by the gain and
+    the intro, and no curves of the published file.
     """
     analysis = analyze(episode.audio_path, show.build_dir) if episode.audio_path else None
     offset, m = record.intro_s, record.master
+    if timeline is None and m.timeline.momentary_out:
+        timeline = m.timeline
     if timeline is None:
         timeline = _source_timeline(analysis, m.gain_db, offset) if analysis else Timeline()
     warnings = []
@@ -104,10 +107,11 @@ def episode_report(
         limited_ms=m.limiter.limited_ms,
         duration_s=record.duration_s,
     )
+    warnings += m.warnings  # what the mastering could not do, and the setting that fixes it
     return EpisodeReport(
         slug=episode.slug,
         title=episode.title,
-        target_lufs=show.audio.loudness,
+        target_lufs=m.target,
         ceiling_dbtp=show.audio.true_peak,
         figures={**figures(record), **({"build_s": round(build_s, 2)} if build_s else {})},
         timeline=timeline,

@@ -1,0 +1,120 @@
+"""Pass 1 of mastering: the programme's loudness, 100 ms frames and channel layout.
+
+One decode through ``ebur128`` without true peak (fast), logging its frames (the inspector's
+timeline, the leveler's plan, the noise floor); for stereo with ``channels = "auto"``, the
+energy of L − R against L + R (dual mono: published as mono); for ``dehum``/``highpass``, a
+1 kHz tap of the low band read here (process.LowBand).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from ..config import AudioSettings
+from .decode import Program, check_complete, read_pcm
+from .meter import Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary, require_sound
+from .process import LowBand
+
+DUAL_MONO_DB = -60.0  # L − R this far under L + R (energy): dual mono
+MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
+_RMS = re.compile(r"\[astats@dual @ 0x[0-9a-f]+\] RMS level dB: (\S+)")
+CHUNK_FRAMES = 65536
+
+Progress = Callable[[float], None]  # fraction done, 0..1
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Pass 1: the programme's loudness in the output layout, that layout, its frames."""
+
+    loudness: Loudness
+    channels: int
+    frames: Frames  # momentary and short-term, in the output layout
+    low_band: LowBand | None = None  # the 1 kHz tap (dehum, highpass)
+
+
+def analyse(
+    program: Program,
+    settings: AudioSettings,
+    *,
+    exe: str | None = None,
+    on_progress: Progress | None = None,
+) -> Analysis:
+    """Pass 1: the programme's loudness, frames and sample peak in the output layout."""
+    channels_in = max(part.channels for part in program.parts)
+    detect = settings.channels == "auto" and channels_in == 2
+    if settings.channels == "auto":
+        channels = 1 if channels_in == 1 else 2
+    else:
+        channels = int(settings.channels)
+    layout = "mono" if channels == 1 else "stereo"
+    # With an intro or outro, the episode itself is metered too: silence there is an error.
+    tapped = len(program.parts) > 1
+    graph = program.graph(layout, settings.sample_rate, tap="own" if tapped else "")
+    meter = ebur128("programme", true_peak=False, frames=True)
+    branches = [f"{meter}[m]"]
+    outputs = ["-map", "[m]", "-f", "null", "-"]
+    if detect:  # the energy of L − R against that of L + R
+        branches.append("pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual=" + _RMS_ONLY + "[d]")
+        outputs += ["-map", "[d]", "-f", "null", "-"]
+    low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
+    if low_band:
+        branches.append(f"{low_band.filters}[low]")
+        outputs += ["-map", "[low]", "-f", "f32le", "pipe:1"]
+    if len(branches) > 1:
+        labels = "".join(f"[b{n}]" for n in range(len(branches)))
+        graph += f";[prog]asplit={len(branches)}{labels}"
+        graph += "".join(f";[b{n}]{branch}" for n, branch in enumerate(branches))
+    else:
+        graph += f";[prog]{branches[0]}"
+    if tapped:
+        graph += f";[own]{ebur128('episode', true_peak=False)}[e]"
+        outputs += ["-map", "[e]", "-f", "null", "-"]
+    process = MeteredFFmpeg(
+        [*program.inputs(), "-filter_complex", graph, *outputs],
+        subject=program.main.path,
+        exe=exe,
+        stdout=subprocess.PIPE if low_band else subprocess.DEVNULL,
+        on_progress=fraction(program, on_progress),
+    )
+    if low_band:
+        for block in read_pcm(process, 1, CHUNK_FRAMES):
+            low_band.feed(block[:, 0])
+    stderr = process.wait()
+    loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
+    own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
+    require_sound(own, program.main.path)
+    if not tapped and program.trim == (0.0, None):
+        check_complete(program.main, process.last_time)
+    frames = process.frames["ebur128@programme"]
+    rms = [float(v) for v in _RMS.findall(stderr)]
+    if detect and len(rms) == 2 and rms[0] - rms[1] <= DUAL_MONO_DB:
+        channels = 1
+        loudness = replace(loudness, integrated=round(loudness.integrated - MONO_DB, 1))
+        frames = Frames(*(_shifted(values, -MONO_DB) for values in (
+            frames.momentary, frames.short_term)))  # fmt: skip
+    return Analysis(loudness, channels, frames, low_band)
+
+
+_RMS_ONLY = "measure_perchannel=RMS_level:measure_overall=none"
+
+
+def _shifted(values, db: float):
+    """A frame array with ``db`` added (silence stays silence)."""
+    out = np.frombuffer(values, np.float32).copy()
+    out[out > -120] += db
+    return type(values)("f", out.tobytes())
+
+
+def fraction(program: Program, on_progress: Progress | None) -> Callable[[float], None] | None:
+    """Turn ffmpeg's seconds done into a fraction of the programme's expected length."""
+    total = sum(part.duration_s or 0 for part in program.parts)
+    if on_progress is None or total <= 0:
+        return None
+    return lambda seconds: on_progress(min(1.0, seconds / total))
