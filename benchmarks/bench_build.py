@@ -198,11 +198,11 @@ def bench(programme: Programme) -> tuple[str, ...]:
     root = workspace(programme)
     wall, cpu, rss = timed([*CLI, "-C", str(root), "build", "--force"])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
-    [episode] = report["episodes"]
+    [record] = report["episodes"]
+    episode = record["master"]
     source, output = measure_file(programme.wav), measure_file(root / "build/bench.mp3")
     limiter = episode["limiter"]
-    target = -19.0 if episode["channels"] == 1 else -16.0  # the defaults
-    over = episode["gain_db"] - (target - episode["input"]["integrated"])
+    over = episode["gain_db"] - (episode["target"] - episode["input"]["integrated"])
     return (
         programme.name, "+".join(programme.process) or "-",
         f"{source.integrated:.1f}", f"{source.lra:.1f}", f"{source.true_peak:.1f}",
@@ -245,12 +245,17 @@ def main() -> None:
     for programme in runs:
         rows.append(bench(programme))
         print("  ".join(rows[-1]), file=sys.stderr, flush=True)
-    widths = [max(len(str(r[i])) for r in [HEADER, *rows]) for i in range(len(HEADER))]
-    print(f"{os.cpu_count()} cores (shared: ratios are approximate), ffmpeg {find_ffmpeg()}")
-    for row in [HEADER, tuple("-" * w for w in widths), *rows]:
-        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+    print_table(HEADER, rows)
     for note in notes:
         print(note)
+
+
+def print_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    """The machine, then one aligned table."""
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print(f"{os.cpu_count()} cores (shared: ratios are approximate), ffmpeg {find_ffmpeg()}")
+    for row in [header, tuple("-" * w for w in widths), *rows]:
+        print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 if __name__ == "__main__":

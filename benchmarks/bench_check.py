@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_build import BIN, SHOW, WORK, print_table, source, timed, workspace  # noqa: E402
+from bench_build import CLI, SHOW, WORK, Programme, generated, print_table, timed, workspace  # noqa: E402
 
 from podcast_pipe.audio.analyze import CACHE  # noqa: E402
 from podcast_pipe.ffmpeg import find_ffmpeg  # noqa: E402
@@ -26,17 +26,16 @@ from podcast_pipe.ffmpeg import find_ffmpeg  # noqa: E402
 LINTED = 'explicit = false\ncategories = ["Technology"]\nowner = { name = "B", email = "b@example.org" }\n'
 
 
-def bench(minutes: int) -> list[tuple[str, float, float]]:
-    wav = source(minutes)
+def bench(minutes: int) -> list[tuple[str, float, float, float]]:
+    wav = generated(minutes)
     plain = WORK / f"plain-{minutes}min.mp3"
     encode = [find_ffmpeg(), "-v", "error", "-y", "-i", str(wav), "-c:a", "libmp3lame"]
     runs = [("ffmpeg encode (baseline)", *timed([*encode, "-b:a", "128k", str(plain)]))]
-    root = workspace(minutes, wav)
-    (root / "podcast.toml").write_text(
-        SHOW.replace("[audio]", LINTED + "[audio]"), encoding="utf-8"
-    )
+    root = workspace(Programme(f"check-{minutes}min", wav, []))
+    show = SHOW.format(process="[]").replace("[audio]", LINTED + "[audio]")
+    (root / "podcast.toml").write_text(show, encoding="utf-8")
     shutil.rmtree(root / "build" / CACHE, ignore_errors=True)
-    check = [str(BIN / "podcast-pipe"), "-C", str(root), "check"]
+    check = [*CLI, "-C", str(root), "check"]
     runs.append(("podcast-pipe check (first)", *timed(check)))
     runs.append(("podcast-pipe check (cached)", *timed(check)))
     return runs
@@ -49,11 +48,12 @@ def main() -> None:
     rows = []
     for minutes in args.minutes:
         runs = bench(minutes)
-        baseline = runs[0][1]
-        for tool, wall, rss in runs:
+        baseline, baseline_cpu = runs[0][1], runs[0][2]
+        for tool, wall, cpu, rss in runs:
             rows.append((f"{minutes} min", tool, f"{wall:.2f}", f"{wall / baseline:.3f}x",
-                         f"{rss:.0f}"))  # fmt: skip
-    print_table(("audio", "tool", "wall s", "vs ffmpeg", "peak RSS MB"), rows)
+                         f"{cpu / baseline_cpu:.3f}x", f"{rss:.0f}"))  # fmt: skip
+    header = ("audio", "tool", "wall s", "vs ffmpeg", "CPU vs", "peak RSS MB")
+    print_table(header, rows)
 
 
 if __name__ == "__main__":

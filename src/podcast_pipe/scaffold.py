@@ -56,8 +56,12 @@ timezone = "{timezone}"{timezone_pad}# for `podcast-pipe new` dates
 guid = "{guid}"
 
 [audio]
-loudness = -16.0                      # integrated LUFS (-16 stereo; -19 is common for mono)
+loudness = -16.0                      # integrated LUFS of a stereo episode
+loudness_mono = -19.0                 # a mono (or dual-mono) episode's target: -19 mono sounds
+                                      # as loud as -16 stereo (AES TD1004); -16 for louder mono
 true_peak = -1.0                      # dBTP ceiling of the published MP3
+# process = ["highpass", "leveler"]   # speech chain, off by default: highpass cuts rumble under
+#                                     # 80 Hz; leveler evens out speakers (also dehum, denoise)
 channels = "auto"                     # auto: mono stays mono, identical stereo becomes mono
 # bitrate = 128                       # kbps; default 128 stereo / 64 mono
 # intro = "assets/intro.wav"          # added before every episode (crossfaded)

@@ -1,6 +1,6 @@
-"""Transcript cues for display: a lenient WebVTT/SRT reader (check validates the files).
+"""Transcript cues for display: start, speaker and plain text of each cue.
 
-The site only needs each cue's start, speaker and text; anything it cannot read is skipped,
+Read by the one transcript reader (transcripts.py); a cue it cannot read is left out here,
 so a page is never blocked by a transcript that ``check`` already reports.
 """
 
@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-TIMING = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{3})\s*-->")
+from ..errors import Problems
+from ..transcripts import read_transcript
+
 VOICE = re.compile(r"<v(?:\.[^ >]*)?\s+([^>]+)>")
 TAG = re.compile(r"<[^>]*>")
 
@@ -23,24 +25,16 @@ class Cue:
 
 
 def read_cues(path: Path) -> list[Cue]:
-    """The cues of a .vtt or .srt file in file order; [] when it cannot be read."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return []
+    """The cues of a .vtt or .srt file in file order, as a page shows them."""
     cues = []
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
-        lines = block.strip().split("\n")
-        at = next((i for i, line in enumerate(lines) if TIMING.match(line.strip())), None)
-        if at is None:
-            continue  # header, NOTE, STYLE or a damaged block
-        hours, minutes, seconds, millis = TIMING.match(lines[at].strip()).groups()
-        start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis) / 1000
-        body = " ".join(line.strip() for line in lines[at + 1 :] if line.strip())
+    for cue in read_transcript(path, Problems()):
+        body = " ".join(line.strip() for line in cue.text.split("\n") if line.strip())
         voice = VOICE.search(body)
         words = " ".join(TAG.sub("", body).split())
         if words:
-            cues.append(Cue(start, _unescape(words), voice.group(1).strip() if voice else None))
+            cues.append(
+                Cue(cue.start_s, _unescape(words), voice.group(1).strip() if voice else None)
+            )
     return cues
 
 
