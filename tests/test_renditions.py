@@ -1,0 +1,48 @@
+"""Opus and AAC renditions: the MP3's limited PCM, encoded again, metered like the MP3."""
+
+from __future__ import annotations
+
+import pytest
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+
+from podcast_pipe.audio.decode import Program, probe
+from podcast_pipe.audio.master import MasterResult, master
+from podcast_pipe.audio.meter import measure_file
+from podcast_pipe.audio.renditions import rendition_path
+from podcast_pipe.config import AudioSettings
+
+SPEECH = "anoisesrc=c=pink:a=0.2:r=44100:seed=7,lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
+ALL = AudioSettings(renditions=("mp3", "opus", "aac"))
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_renditions_meet_the_promise_or_say_so(make_audio, tmp_path, channels):
+    graph = SPEECH + (",pan=stereo|c0=c0|c1=0.5*c0" if channels == 2 else "")
+    source = make_audio(f"s{channels}.wav", graph, 6)
+    out = tmp_path / "ep.mp3"
+    result = master(Program(probe(source)), ALL, out)
+    assert result.format.channels == channels
+    target = result.target
+    assert [r.name for r in result.renditions] == ["opus", "aac"]
+    for rendition in result.renditions:
+        path = rendition_path(out, rendition.name)
+        measured = measure_file(path)
+        assert measured.integrated == rendition.output.integrated
+        on_promise = abs(measured.integrated - target) <= 0.5 and measured.true_peak <= -1.0
+        warned = any(f"the {rendition.name} rendition reads" in w for w in result.warnings)
+        assert on_promise != warned, (measured, result.warnings)
+        assert measured.duration_s == pytest.approx(6.0, abs=0.1)
+    opus, aac = OggOpus(rendition_path(out, "opus")), MP4(rendition_path(out, "aac"))
+    assert opus.info.channels == channels and aac.info.channels == channels
+    assert aac.info.codec == "mp4a.40.2"  # AAC-LC
+    assert aac.info.bitrate // 1000 == pytest.approx(64 if channels == 1 else 96, abs=16)
+    assert MasterResult.from_dict(result.to_dict()) == result
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_without_renditions_only_the_mp3_is_written(make_audio, tmp_path):
+    source = make_audio("s.wav", SPEECH, 3)
+    result = master(Program(probe(source)), AudioSettings(), tmp_path / "ep.mp3")
+    assert result.renditions == ()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".wav") == ["ep.mp3"]
