@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import dataclasses
+
 import pytest
+from mutagen.flac import Picture
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
 
@@ -10,7 +14,10 @@ from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import MasterResult, master
 from podcast_pipe.audio.meter import measure_file
 from podcast_pipe.audio.renditions import rendition_path
+from podcast_pipe.build import build_episodes, read_record
+from podcast_pipe.build import job as build_job
 from podcast_pipe.config import AudioSettings
+from podcast_pipe.files import sha256_file
 
 SPEECH = "anoisesrc=c=pink:a=0.2:r=44100:seed=7,lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
 ALL = AudioSettings(renditions=("mp3", "opus", "aac"))
@@ -46,3 +53,43 @@ def test_without_renditions_only_the_mp3_is_written(make_audio, tmp_path):
     result = master(Program(probe(source)), AudioSettings(), tmp_path / "ep.mp3")
     assert result.renditions == ()
     assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".wav") == ["ep.mp3"]
+
+
+@pytest.fixture
+def show_all(make_show, make_image):
+    make_image("feed/cover.jpg")
+    return make_show(audio=ALL)
+
+
+@pytest.fixture
+def episode(make_episode, make_audio):
+    audio = make_audio("episodes/bolum-1.wav", SPEECH, 4)
+    return make_episode("bolum-1", audio_path=audio, episode=3, season=2)
+
+
+def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, episode, monkeypatch):
+    [record] = build_episodes(show_all, [episode])
+    assert [(r.name, r.path.name) for r in record.renditions] == [
+        ("opus", "bolum-1.opus"),
+        ("aac", "bolum-1.m4a"),
+    ]
+    for rendition in record.renditions:
+        assert rendition.sha256 == sha256_file(rendition.path)
+        assert rendition.bytes == rendition.path.stat().st_size
+    opus = OggOpus(show_all.build_dir / "bolum-1.opus")
+    assert opus["TITLE"] == [episode.title] and opus["ALBUM"] == [show_all.title]
+    assert opus["TRACKNUMBER"] == ["3"] and opus["DISCNUMBER"] == ["2"]
+    picture = Picture(base64.b64decode(opus["METADATA_BLOCK_PICTURE"][0]))
+    assert picture.mime == "image/jpeg" and picture.data[:2] == b"\xff\xd8"
+    m4a = MP4(show_all.build_dir / "bolum-1.m4a")
+    assert m4a["\xa9nam"] == [episode.title] and m4a["\xa9alb"] == [show_all.title]
+    assert m4a["trkn"] == [(3, 0)] and m4a["disk"] == [(2, 0)]
+    assert m4a["covr"][0][:2] == b"\xff\xd8"
+    assert read_record(show_all, "bolum-1") == dataclasses.replace(record, action="up to date")
+    # The cache holds them with the master: a re-tag copies them without encoding.
+    monkeypatch.setattr(build_job, "master", lambda *a, **k: pytest.fail("mastered again"))
+    renamed = dataclasses.replace(episode, title="Yeni başlık")
+    [again] = build_episodes(show_all, [renamed])
+    assert again.action == "re-tagged"
+    assert OggOpus(again.renditions[0].path)["TITLE"] == ["Yeni başlık"]
+    assert MP4(again.renditions[1].path)["\xa9nam"] == ["Yeni başlık"]
