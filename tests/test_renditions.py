@@ -70,6 +70,7 @@ def episode(make_episode, make_audio):
 def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, episode, monkeypatch):
     [record] = build_episodes(show_all, [episode])
     assert [(r.name, r.path.name) for r in record.renditions] == [
+        ("mp3", "bolum-1.mp3"),
         ("opus", "bolum-1.opus"),
         ("aac", "bolum-1.m4a"),
     ]
@@ -91,5 +92,5 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     renamed = dataclasses.replace(episode, title="Yeni başlık")
     [again] = build_episodes(show_all, [renamed])
     assert again.action == "re-tagged"
-    assert OggOpus(again.renditions[0].path)["TITLE"] == ["Yeni başlık"]
-    assert MP4(again.renditions[1].path)["\xa9nam"] == ["Yeni başlık"]
+    assert OggOpus(again.renditions[1].path)["TITLE"] == ["Yeni başlık"]
+    assert MP4(again.renditions[2].path)["\xa9nam"] == ["Yeni başlık"]

@@ -25,13 +25,14 @@ REPORT = "report.json"
 
 @dataclass(frozen=True)
 class RenditionFile:
-    """A tagged rendition beside the MP3 (build/<slug>.opus or .m4a), as published."""
+    """A tagged rendition (build/<slug>.mp3, .opus or .m4a), as published."""
 
-    name: str  # "opus" | "aac"
+    name: str  # "mp3" | "opus" | "aac"
     path: Path  # stored as its name
     bytes: int
     sha256: str
     bitrate_kbps: int
+    integrity: str  # SRI, sha384-<base64>: podcast:integrity
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class BuildRecord:
     source_stat: tuple[int, int]  # size and mtime_ns, to trust source_sha256 without re-reading
     master: MasterResult  # loudness in and out, gain, limiter, format, encodes, …
     action: str = "up to date"  # what this run did: encoded, re-tagged, up to date
-    renditions: tuple[RenditionFile, ...] = ()  # [audio] renditions other than the MP3
+    renditions: tuple[RenditionFile, ...] = ()  # with Opus or AAC: every one, the MP3 first
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from ..episodes import Catalog, Episode
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
-from ..files import atomic_path, sha256_file, write_atomic
+from ..files import atomic_path, sha256_file, sri_sha384_file, write_atomic
 from ..rendition_tags import write_rendition_tags
 from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
@@ -261,9 +261,12 @@ def _tag(
 def _tag_renditions(
     show: Show, episode: Episode, master_mp3: Path, mp3: Path, cached: CachedMaster
 ) -> tuple[RenditionFile, ...]:
-    """Copy and tag each rendition of the master beside ``mp3``; drop those no longer made."""
+    """Copy and tag each rendition of the master beside ``mp3``; drop those no longer made.
+    With any, the list starts with the MP3 (the feed lists every one as an alternate)."""
     made = {r.name: r for r in cached.result.renditions}
     files = []
+    if made:
+        files.append(_rendition_file("mp3", mp3, cached.result.format.bitrate_kbps))
     for name in CODECS:
         path = rendition_path(mp3, name)
         if name not in made:
@@ -272,9 +275,13 @@ def _tag_renditions(
         with atomic_path(path) as temp:
             shutil.copyfile(rendition_path(master_mp3, name), temp)
             write_rendition_tags(temp, name, show, episode, cached.result.output.duration_s)
-        files.append(RenditionFile(name, path, path.stat().st_size, sha256_file(path),
-                                   made[name].bitrate_kbps))  # fmt: skip
+        files.append(_rendition_file(name, path, made[name].bitrate_kbps))
     return tuple(files)
+
+
+def _rendition_file(name: str, path: Path, bitrate_kbps: int) -> RenditionFile:
+    size, sha256, sri = path.stat().st_size, sha256_file(path), sri_sha384_file(path)
+    return RenditionFile(name, path, size, sha256, bitrate_kbps, sri)
 
 
 def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[str, tuple[int, int]]:
