@@ -4,20 +4,32 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as dt
+import hashlib
+import io
+import re
 
+import feedparser
+import podcastparser
 import pytest
+from lxml import etree
 from mutagen.flac import Picture
 from mutagen.mp4 import MP4
 from mutagen.oggopus import OggOpus
+from PIL import Image
 
+from namespace_rules import PODCAST_NS, violations
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import MasterResult, master
 from podcast_pipe.audio.meter import measure_file
 from podcast_pipe.audio.renditions import rendition_path
 from podcast_pipe.build import build_episodes, read_record
 from podcast_pipe.build import job as build_job
-from podcast_pipe.config import AudioSettings
+from podcast_pipe.config import AudioSettings, load_show
+from podcast_pipe.episodes import load_episodes
 from podcast_pipe.files import sha256_file
+from podcast_pipe.manifest import parse_manifest
+from podcast_pipe.publish import publish_show
 
 SPEECH = "anoisesrc=c=pink:a=0.2:r=44100:seed=7,lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
 ALL = AudioSettings(renditions=("mp3", "opus", "aac"))
@@ -94,3 +106,71 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     assert again.action == "re-tagged"
     assert OggOpus(again.renditions[1].path)["TITLE"] == ["Yeni başlık"]
     assert MP4(again.renditions[2].path)["\xa9nam"] == ["Yeni başlık"]
+
+
+SHOW_TOML = """[show]
+title = "İzmir–Bakü"
+description = "Kardeş şehirler."
+author = "İZAZDER"
+language = "tr"
+categories = ["History"]
+owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
+
+[audio]
+renditions = ["mp3", "opus", "aac"]
+
+[publish]
+target = "s3://{bucket}/show"
+base_url = "https://cdn.example.org/show/"
+
+[site]
+enabled = false
+"""
+NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
+P = f"{{{PODCAST_NS}}}"  # lxml's prefix of a podcast:* name
+
+
+def test_publish_lists_every_rendition_as_an_alternate_enclosure(
+    tmp_path, make_audio, s3, fault_proxy
+):
+    root = tmp_path / "show"
+    (root / "feed").mkdir(parents=True)
+    Image.new("RGB", (1400, 1400), (200, 30, 40)).save(root / "feed/cover.jpg", quality=60)
+    (root / "podcast.toml").write_text(SHOW_TOML.format(bucket=s3.bucket), encoding="utf-8")
+    make_audio("show/episodes/izmir.wav", SPEECH, 3)
+    (root / "episodes/izmir.md").write_text(
+        '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T10:00:00+03:00\nepisode: 1\n---\nNotlar.\n',
+        encoding="utf-8",
+    )
+    show = load_show(root)
+    publish_show(show, load_episodes(show), now=NOW)
+    objects = s3.objects("show/")
+    feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    [entry] = feedparser.parse(feed).entries
+    assert [e.type for e in entry.enclosures] == ["audio/mpeg"]  # the MP3 stays <enclosure>
+    assert podcastparser.parse("feed.xml", io.BytesIO(feed))["episodes"][0]["enclosures"]
+    root_xml = etree.fromstring(feed)
+    assert violations(root_xml) == []
+    alternates = root_xml.findall(f".//item/{P}alternateEnclosure")
+    assert [a.get("type") for a in alternates] == ["audio/mpeg", "audio/ogg", "audio/mp4"]
+    assert [a.get("default") for a in alternates] == ["true", None, None]
+    for alternate in alternates:
+        uri = alternate.find(f"{P}source").get("uri")
+        key = "show/" + uri.removeprefix("https://cdn.example.org/show/")
+        assert re.fullmatch(r"show/episodes/izmir-[0-9a-f]{8}\.(mp3|opus|m4a)", key)
+        body = s3.client.get_object(Bucket=s3.bucket, Key=key)["Body"].read()
+        assert int(alternate.get("length")) == len(body) == objects[key]["ContentLength"]
+        assert objects[key]["ContentType"] == alternate.get("type")
+        integrity = alternate.find(f"{P}integrity")
+        sri = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+        assert (integrity.get("type"), integrity.get("value")) == ("sri", sri)
+    manifest = parse_manifest(
+        s3.client.get_object(Bucket=s3.bucket, Key="show/manifest.json")["Body"].read(), "m"
+    )
+    [live] = manifest.episodes
+    assert [r.name for r in live.renditions] == ["mp3", "opus", "aac"]
+    assert set(live.keys) >= {r.key for r in live.renditions}
+    # A second publish finds nothing to do.
+    fault_proxy.log.clear()
+    again = publish_show(load_show(root), load_episodes(load_show(root)), now=NOW)
+    assert again.up_to_date and fault_proxy.mutating == []
