@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import datetime as dt
 import hashlib
 import io
 import re
@@ -30,6 +29,7 @@ from podcast_pipe.episodes import load_episodes
 from podcast_pipe.files import sha256_file
 from podcast_pipe.manifest import parse_manifest
 from podcast_pipe.publish import publish_show
+from test_publish import NOW, write_show
 
 SPEECH = "anoisesrc=c=pink:a=0.2:r=44100:seed=7,lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
 ALL = AudioSettings(renditions=("mp3", "opus", "aac"))
@@ -108,25 +108,6 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     assert MP4(again.renditions[2].path)["\xa9nam"] == ["Yeni başlık"]
 
 
-SHOW_TOML = """[show]
-title = "İzmir–Bakü"
-description = "Kardeş şehirler."
-author = "İZAZDER"
-language = "tr"
-categories = ["History"]
-owner = {{ name = "İZAZDER", email = "podcast@example.org" }}
-
-[audio]
-renditions = ["mp3", "opus", "aac"]
-
-[publish]
-target = "s3://{bucket}/show"
-base_url = "https://cdn.example.org/show/"
-
-[site]
-enabled = false
-"""
-NOW = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 P = f"{{{PODCAST_NS}}}"  # lxml's prefix of a podcast:* name
 
 
@@ -136,7 +117,9 @@ def test_publish_lists_every_rendition_as_an_alternate_enclosure(
     root = tmp_path / "show"
     (root / "feed").mkdir(parents=True)
     Image.new("RGB", (1400, 1400), (200, 30, 40)).save(root / "feed/cover.jpg", quality=60)
-    (root / "podcast.toml").write_text(SHOW_TOML.format(bucket=s3.bucket), encoding="utf-8")
+    write_show(root, f"s3://{s3.bucket}/show")
+    with (root / "podcast.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[audio]\nrenditions = ["mp3", "opus", "aac"]\n')
     make_audio("show/episodes/izmir.wav", SPEECH, 3)
     (root / "episodes/izmir.md").write_text(
         '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T10:00:00+03:00\nepisode: 1\n---\nNotlar.\n',
