@@ -21,11 +21,12 @@ from namespace_rules import PODCAST_NS, violations
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import MasterResult, master
 from podcast_pipe.audio.meter import measure_file
-from podcast_pipe.audio.renditions import rendition_path
+from podcast_pipe.audio.renditions import CODECS, Codec, rendition_path
 from podcast_pipe.build import build_episodes, read_record
 from podcast_pipe.build import job as build_job
 from podcast_pipe.config import AudioSettings, load_show
 from podcast_pipe.episodes import load_episodes
+from podcast_pipe.errors import FFmpegError
 from podcast_pipe.files import sha256_file
 from podcast_pipe.manifest import parse_manifest
 from podcast_pipe.publish import publish_show
@@ -157,3 +158,14 @@ def test_publish_lists_every_rendition_as_an_alternate_enclosure(
     fault_proxy.log.clear()
     again = publish_show(load_show(root), load_episodes(load_show(root)), now=NOW)
     assert again.up_to_date and fault_proxy.mutating == []
+
+
+def test_a_failing_rendition_encoder_fails_the_master_with_its_reason(
+    make_audio, tmp_path, monkeypatch
+):
+    broken = Codec(".opus", ("-c:a", "no_such_encoder"), "ogg", 48, 64)
+    monkeypatch.setitem(CODECS, "opus", broken)
+    source = make_audio("s.wav", SPEECH, 3)
+    with pytest.raises(FFmpegError, match="selecting an encoder"):
+        master(Program(probe(source)), ALL, tmp_path / "ep.mp3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.wav"]

@@ -161,9 +161,13 @@ def stream(
         decoder.wait()
         output = sink.finish(frames / fmt.sample_rate)
     except BrokenPipeError:
+        died = [tee for tee in tees if tee.encoder.process.poll() is not None]
+        for tee in tees:
+            tee.kill()
+        if died:  # a rendition encoder: FFmpegError with its own reason
+            sink.kill()
+            died[0].encoder.wait()
         sink.finish(0.0)  # raises FFmpegError with the sink's own reason
-        for tee in tees:  # ... or the rendition encoder's that died
-            tee.encoder.wait()
         raise
     except BaseException:
         for process in (decoder, sink, *tees):
