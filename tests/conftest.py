@@ -512,3 +512,4 @@ class Record:
     duration_s: float
     source_sha256: str
     intro_s: float = 0.0
+    renditions: tuple = ()  # the MP3 alone

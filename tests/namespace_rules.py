@@ -69,7 +69,7 @@ class Rule:
     required: dict[str, Form] = field(default_factory=dict)
     optional: dict[str, Form] = field(default_factory=dict)
     text_required: bool = True
-    children: str | None = None  # the one kind of podcast:* child it must hold, at least once
+    children: tuple[str, ...] = ()  # the podcast:* children it may hold; the first at least once
 
 
 RULES: dict[str, Rule] = {
@@ -98,12 +98,19 @@ RULES: dict[str, Rule] = {
                     {"length": INTEGER, "type": MIME, "season": INTEGER}),
     "soundbite": Rule(ITEM, False, text(128), {"startTime": DECIMAL, "duration": DECIMAL},
                       text_required=False),
-    "podroll": Rule(CHANNEL, True, None, children="remoteItem"),
+    "podroll": Rule(CHANNEL, True, None, children=("remoteItem",)),
     "remoteItem": Rule(CHANNEL + ("podroll",), False, None, {"feedGuid": UUID}, {
         "feedUrl": URL, "itemGuid": text(512), "medium": one_of(*MEDIUMS), "title": text(128)}),
     "updateFrequency": Rule(CHANNEL, True, text(128), optional={
         "complete": BOOLEAN, "dtstart": iso8601, "rrule": RRULE}),
     "podping": Rule(CHANNEL, True, None, {"usesPodping": BOOLEAN}),
+    "alternateEnclosure": Rule(ITEM, False, None, {"type": MIME, "length": INTEGER}, {
+        "bitrate": DECIMAL, "height": INTEGER, "lang": pattern(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]+)*"),
+        "title": text(32), "rel": text(32), "codecs": text(128), "default": BOOLEAN},
+        children=("source", "integrity")),
+    "source": Rule(("alternateEnclosure",), False, None, {"uri": URL}, {"contentType": MIME}),
+    "integrity": Rule(("alternateEnclosure",), True, None, {
+        "type": one_of("sri", "pgp-signature"), "value": pattern(r"sha(256|384|512)-[A-Za-z0-9+/]+=*")}),
 }  # fmt: skip
 
 
@@ -135,8 +142,10 @@ def violations(root: etree._Element) -> list[str]:
             elif not form(value):
                 found.append(f"{where}: {attr}={value!r} has the wrong form")
         kids = [_name(child) for child in element]
-        if rule.children and (not kids or set(kids) != {rule.children}):
-            found.append(f"{where}: must hold podcast:{rule.children} elements only, has {kids}")
+        if rule.children and (rule.children[0] not in kids or not set(kids) <= set(rule.children)):
+            found.append(
+                f"{where}: must hold podcast:{rule.children[0]}, only {rule.children}, has {kids}"
+            )
         value = (element.text or "").strip()
         if rule.text is None and value:
             found.append(f"{where}: must have no text, has {value!r}")

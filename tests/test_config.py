@@ -37,6 +37,14 @@ def test_defaults(tmp_path: Path) -> None:
     assert show.publish.base_url == "http://127.0.0.1:8000/"
     assert show.image == tmp_path / "feed" / "cover.jpg"
     assert show.type == "episodic"
+    assert show.audio.renditions == ("mp3",)
+
+
+def test_renditions_keep_the_mp3_first_and_change_the_master_key(tmp_path: Path) -> None:
+    plain = load_show(write(tmp_path, MINIMAL)).audio
+    more = load_show(write(tmp_path, MINIMAL + '[audio]\nrenditions = ["aac", "opus"]\n')).audio
+    assert more.renditions == ("mp3", "opus", "aac")
+    assert plain.mastering() != more.mastering()
 
 
 PINNED = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
@@ -83,6 +91,11 @@ def test_categories_and_owner(tmp_path: Path) -> None:
         ('[audio]\nchannels = "5.1"\n', "audio.channels: unknown value '5.1'"),
         ('[audio]\nintro = "nope.wav"\n', "audio.intro: file not found: nope.wav"),
         ("[audio]\nid3_version = 2\n", "audio.id3_version: must be 3 or 4"),
+        (
+            '[audio]\nrenditions = ["mp3", "opsu"]\n',
+            "audio.renditions: unknown rendition 'opsu' — did you mean `opus`?",
+        ),
+        ('[audio]\nrenditions = "opus"\n', "audio.renditions: must be a list of names"),
         ('[publish]\ntarget = "ftp://x"\n', "publish.target: unsupported target"),
         (
             '[publish]\ntarget = "s3://bucket"\n',

@@ -14,6 +14,7 @@ from lxml import etree
 from namespace_rules import RULES, violations
 from podcast_pipe.episodes import Chapter, Person, Soundbite
 from podcast_pipe.feed import render_feed
+from podcast_pipe.manifest import LiveRendition
 from podcast_pipe.podcast_images import generate_images
 from podcast_pipe.show import FeedSettings, Funding, License, Location, RemoteFeed, Schedule, Txt
 from test_feed import NS, live, xml
@@ -21,6 +22,13 @@ from test_feed import NS, live, xml
 P = f"{{{NS['podcast']}}}"
 CHAPTERS = (Chapter(0, "Giriş"), Chapter(135.5, "Tarihi bağ"), Chapter(600, "Bugün & yarın"))
 PODROLL_GUID = "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+SRI = "sha384-" + "A" * 64
+RENDITIONS = (
+    LiveRendition("mp3", "episodes/izmir-ve-baku-0123abcd.mp3", 1_234_567, "0123abcd" * 8,
+                  "audio/mpeg", 128, SRI),
+    LiveRendition("opus", "episodes/izmir-ve-baku-4567cdef.opus", 654_321, "4567cdef" * 8,
+                  "audio/ogg", 64, SRI),
+)  # fmt: skip
 
 
 @pytest.fixture
@@ -54,7 +62,7 @@ def every_tag(make_show: Callable, make_episode: Callable, make_image: Callable)
     items = [
         (trailer, live(trailer, bytes=120_000, duration_s=62.0)),
         (full, live(full, chapters_key="chapters/izmir-ve-baku.json", chapters_offset_s=7.25,
-                    transcript_key="transcripts/izmir-ve-baku.vtt")),
+                    transcript_key="transcripts/izmir-ve-baku.vtt", renditions=RENDITIONS)),
     ]  # fmt: skip
     return render_feed(show, items, cover_key="images/cover-5eed5eed.jpg", images=images)
 

@@ -27,6 +27,7 @@ from .show import (
     NOTIFY_SERVICES,
     PODCAST_GUID_NAMESPACE,
     PROCESS_STEPS,
+    RENDITIONS,
     SITE_LINKS,
     AudioSettings,
     BuildSettings,
@@ -270,6 +271,7 @@ def _read_audio(root: Path, r: Reader) -> AudioSettings:
         loudness_mono=float(r.get("loudness_mono", num, d.loudness_mono)),
         max_limiter_makeup=float(r.get("max_limiter_makeup", num, d.max_limiter_makeup)),
         process=_process_steps(r, r.table.get("process", [])),
+        renditions=_renditions(r, r.table.get("renditions", ["mp3"])),
     )
     if not 0 <= settings.max_limiter_makeup <= 6:
         r.bad(
@@ -302,6 +304,17 @@ def _read_audio(root: Path, r: Reader) -> AudioSettings:
             "use 44100 or 48000",
         )
     return settings
+
+
+def _renditions(r: Reader, value: Any) -> tuple[str, ...]:
+    """``[audio] renditions``: known encodings; the MP3 (the <enclosure>) is always made."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        r.bad("renditions", "must be a list of names", 'write it as ["mp3", "opus", "aac"]')
+        return ("mp3",)
+    for name in value:
+        if name not in RENDITIONS:
+            r.bad("renditions", f"unknown rendition {name!r}", did_you_mean(name, RENDITIONS))
+    return tuple(name for name in RENDITIONS if name in value or name == "mp3")
 
 
 def _process_steps(r: Reader, value: Any) -> tuple[str, ...]:

@@ -37,6 +37,8 @@ from .show import Show
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # A feed without items has no newest date; a fixed one keeps it byte-stable.
 EMPTY_FEED_DATE = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+# podcast:alternateEnclosure titles (at most 32 characters, the namespace says).
+RENDITION_TITLES = {"mp3": "MP3", "opus": "Opus", "aac": "AAC (M4A)"}
 
 
 class _TrueFalseExplicit:
@@ -260,6 +262,16 @@ def _item(entry: FeedEntry, show: Show, episode: Episode, live: LiveEpisode) -> 
     if live.chapters_key:
         p20.podcast_chapters(public_url(show, live.chapters_key))
         _inline_chapters(entry, episode, live)
+    for rendition in live.renditions:
+        p20.podcast_alternate_enclosure(
+            public_url(show, rendition.key),
+            type=rendition.type,
+            length=rendition.bytes,
+            bitrate_kbps=rendition.bitrate_kbps,
+            title=RENDITION_TITLES[rendition.name],
+            default=rendition.key == live.media_key,
+            integrity=rendition.integrity,
+        )
     if live.transcript_key:
         suffix = live.transcript_key[live.transcript_key.rfind(".") :].lower()
         p20.podcast_transcript(

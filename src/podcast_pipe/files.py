@@ -6,6 +6,7 @@ temporary name beside its destination and renamed into place.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import os
@@ -45,13 +46,24 @@ def atomic_path(path: Path) -> Iterator[Path]:
         temp.unlink(missing_ok=True)
 
 
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in blocks (bounded memory for long WAVs)."""
-    digest = hashlib.sha256()
+def _digest_file(path: Path, algorithm: str):
+    """A hashlib digest of a file, read in blocks (bounded memory for long WAVs)."""
+    digest = hashlib.new(algorithm)
     with path.open("rb") as stream:
         while block := stream.read(BLOCK):
             digest.update(block)
-    return digest.hexdigest()
+    return digest
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file."""
+    return _digest_file(path, "sha256").hexdigest()
+
+
+def sri_sha384_file(path: Path) -> str:
+    """A file's Subresource Integrity value, ``sha384-<base64>`` (podcast:integrity)."""
+    digest = _digest_file(path, "sha384").digest()
+    return "sha384-" + base64.b64encode(digest).decode("ascii")
 
 
 def sha256_bytes(data: bytes) -> str:

@@ -21,6 +21,19 @@ FORMAT_VERSION = 1
 
 
 @dataclass(frozen=True)
+class LiveRendition:
+    """One published encoding of an episode: a ``podcast:alternateEnclosure``."""
+
+    name: str  # "mp3" | "opus" | "aac"
+    key: str  # episodes/<slug>-<hash8>.<mp3|opus|m4a>
+    bytes: int
+    sha256: str
+    type: str  # its media type
+    bitrate_kbps: int
+    integrity: str  # SRI: sha384-<base64>
+
+
+@dataclass(frozen=True)
 class LiveEpisode:
     """One episode as published (or as it will be published by the current plan).
 
@@ -46,11 +59,19 @@ class LiveEpisode:
     # Where the episode's own second 0 is in the MP3 (the intro's length): the feed's inline
     # chapters are shifted by it, as the build shifted the JSON and ID3 ones.
     chapters_offset_s: float = 0.0
+    renditions: tuple[LiveRendition, ...] = ()  # with Opus or AAC: every one, the MP3 first
+
+    def __post_init__(self) -> None:
+        """Renditions read back from JSON are dicts: made LiveRenditions again."""
+        made = tuple(r if isinstance(r, LiveRendition) else LiveRendition(**r)
+                     for r in self.renditions)  # fmt: skip
+        object.__setattr__(self, "renditions", made)
 
     @property
     def keys(self) -> list[str]:
         """Every object this episode needs on the target."""
         keys = [self.media_key, self.image_key, self.chapters_key, self.transcript_key]
+        keys += [r.key for r in self.renditions if r.key != self.media_key]
         return [k for k in keys if k]
 
 

@@ -253,10 +253,12 @@ class Podcasting20Extension(_PlaceAndLicense, BaseExtension):
 
 
 class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
-    """Item tags: season, episode, chapters, transcript, person, soundbite, license, location."""
+    """Item tags: season, episode, chapters, transcript, person, soundbite, license, location,
+    alternateEnclosure."""
 
     def __init__(self) -> None:
         self.__soundbites: list[dict[str, str | None]] = []
+        self.__alternates: list[dict[str, Any]] = []
         self.__season: int | None = None
         self.__episode: float | None = None
         self.__chapters: str | None = None
@@ -273,6 +275,10 @@ class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
             _element(entry, "episode").text = _number(self.__episode)
         if self.__chapters:
             _element(entry, "chapters", url=self.__chapters, type=mediatypes.JSON_CHAPTERS)
+        for alternate in self.__alternates:
+            element = _tag(entry, "alternateEnclosure", alternate["attributes"])
+            _element(element, "source", uri=alternate["uri"])
+            _element(element, "integrity", type="sri", value=alternate["integrity"])
         for transcript in self.__transcripts:
             element = _element(entry, "transcript")
             for key, value in transcript.items():
@@ -320,6 +326,24 @@ class Podcasting20EntryExtension(_PlaceAndLicense, BaseEntryExtension):
         if name is not None:
             self.__persons.append(_person(name, **details))
         return self.__persons
+
+    def podcast_alternate_enclosure(
+        self,
+        url: str | None = None,
+        *,
+        type: str = mediatypes.MP3,
+        length: int = 0,
+        bitrate_kbps: int = 0,
+        title: str | None = None,
+        default: bool = False,
+        integrity: str = "",
+    ) -> list[dict[str, Any]]:
+        """Add an encoding of the episode's audio: its source URL and SRI ``integrity``."""
+        if url is not None:
+            attributes = {"type": type, "length": str(length), "bitrate": str(bitrate_kbps * 1000),
+                          "title": title, "default": "true" if default else None}  # fmt: skip
+            self.__alternates.append({"attributes": attributes, "uri": url, "integrity": integrity})
+        return self.__alternates
 
     def podcast_soundbite(
         self, start_s: float | None = None, duration_s: float = 0.0, title: str | None = None

@@ -94,6 +94,7 @@ TAGS_ONLY = MappingProxyType({"mastering": "no"})
 
 
 PROCESS_STEPS = ("highpass", "dehum", "denoise", "leveler")  # the speech chain, in its order
+RENDITIONS = ("mp3", "opus", "aac")  # published encodings; the MP3 is always the <enclosure>
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ class AudioSettings:
     id3_version: int = field(default=3, metadata=TAGS_ONLY)  # 3 or 4
     max_limiter_makeup: float = 1.5  # dB of gain the limiter may take back (it removes loudness)
     process: tuple[str, ...] = ()  # speech chain, in PROCESS_STEPS order
+    renditions: tuple[str, ...] = ("mp3",)  # RENDITIONS to publish, "mp3" always first
 
     def mastering(self) -> dict[str, Any]:
         """The settings that change the master: its cache key hashes these (and the clips' bytes).

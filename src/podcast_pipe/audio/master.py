@@ -26,6 +26,7 @@ as −16 stereo, since a player sends the one channel to both speakers).
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,7 @@ from .encode import Mp3Format
 from .limiter import LimiterStats
 from .meter import Frames, Loudness
 from .process import Chain, StepFigures
+from .renditions import RenditionResult, rendition_path
 from .stream import Render, rehearse, render
 from .timeline import Timeline
 
@@ -81,10 +83,16 @@ class MasterResult:
     warnings: tuple[str, ...] = ()  # for the producer: figures and the setting that fixes it
     chain: tuple[StepFigures, ...] = ()  # what each [audio] process step did
     timeline: Timeline = field(default_factory=Timeline)
+    renditions: tuple[RenditionResult, ...] = ()  # the other encodings, beside the MP3
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        return {**data, "input": self.input.to_dict(), "output": self.output.to_dict()}
+        return {
+            **data,
+            "input": self.input.to_dict(),
+            "output": self.output.to_dict(),
+            "renditions": [r.to_dict() for r in self.renditions],
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MasterResult:
@@ -99,6 +107,7 @@ class MasterResult:
             warnings=tuple(data["warnings"]),
             chain=tuple(StepFigures(**step) for step in data["chain"]),
             timeline=Timeline.from_dict(data["timeline"]),
+            renditions=tuple(map(RenditionResult.from_dict, data.get("renditions", ()))),
         )
 
 
@@ -110,7 +119,8 @@ def master(
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> MasterResult:
-    """Master ``program`` into ``out`` (written atomically); AudioError if it cannot be done."""
+    """Master ``program`` into ``out`` (written atomically), and each of ``[audio] renditions``
+    beside it (``rendition_path``) from the same PCM; AudioError if it cannot be done."""
     report = on_progress or (lambda fraction: None)
     found = analyse(program, settings, exe=exe, on_progress=lambda f: report(0.1 * f))
     fmt = Mp3Format(found.channels, settings.sample_rate, settings.bitrate_for(found.channels))
@@ -125,11 +135,17 @@ def master(
         scratch = out.with_name(f".{out.name}.rehearsal")
         ceiling_db = _fit_gain(gain, program, fmt, ceiling_db, settings.true_peak, chain,
                                scratch, exe=exe, on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
-    with atomic_path(out) as temp:
+    with ExitStack() as files:
+        temp = files.enter_context(atomic_path(out))
+        others = {
+            name: files.enter_context(atomic_path(rendition_path(out, name)))
+            for name in settings.renditions
+            if name != "mp3"
+        }
         for attempt in range(1, MAX_ENCODES + 1):
             done = render(
                 program, fmt, gain.db, ceiling_db, temp, chain, exe=exe,
-                sample_peak_db=found.loudness.sample_peak,
+                sample_peak_db=found.loudness.sample_peak, renditions=others, rendition_trim_db=-lame,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
             miss = target - done.output.integrated
@@ -154,9 +170,10 @@ def master(
         fmt,
         attempt,
         target,
-        _warnings(settings, target, done.output, gain),
+        _warnings(settings, target, done, gain),
         chain.figures(done.frames, gain.db),
         _timeline(found.frames, done, gain.db, chain),
+        done.renditions,
     )
 
 
@@ -251,12 +268,19 @@ def _check(
 
 
 def _warnings(
-    settings: AudioSettings, target: float, output: Loudness, gain: GainRule
+    settings: AudioSettings, target: float, done: Render, gain: GainRule
 ) -> tuple[str, ...]:
-    """Producer-readable: why the master is not at the target, and the setting that fixes it."""
+    """Producer-readable: why the master (or a rendition) is not at the target, and the
+    setting that fixes it."""
+    others = tuple(
+        warning
+        for rendition in done.renditions
+        if (warning := rendition.warning(target, settings.true_peak))
+    )
+    output = done.output
     miss = target - output.integrated
     if miss <= LOUDNESS_GOAL_LU or not gain.capped:
-        return ()
+        return others
     limit = settings.max_limiter_makeup
     if "leveler" in settings.process:
         fix = (
@@ -268,6 +292,7 @@ def _warnings(
     return (
         f"reached {output.integrated:.1f} LUFS, not {target:g}: the limiter would have to take "
         f"more than {limit:g} dB; {fix}",
+        *others,
     )
 
 

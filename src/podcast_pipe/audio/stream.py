@@ -23,6 +23,7 @@ from .encode import Encoder, Mp3Format
 from .limiter import TruePeakLimiter
 from .meter import FRAME_S, Frames, Loudness
 from .process import Chain
+from .renditions import RenditionEncoder, RenditionResult
 
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSAL_SEGMENT_S = 6.0
@@ -38,6 +39,7 @@ class Render:
     output: Loudness
     frames: Frames
     limiter: TruePeakLimiter
+    renditions: tuple[RenditionResult, ...] = ()
 
 
 def render(
@@ -49,21 +51,29 @@ def render(
     chain: Chain,
     *,
     sample_peak_db: float = math.inf,
+    renditions: dict[str, Path] | None = None,
+    rendition_trim_db: float = 0.0,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> Render:
-    """Decode → chain → gain → true-peak limiter → MP3 at ``out``, metered per frame.
+    """Decode → chain → gain → true-peak limiter → MP3 at ``out``, metered per frame; the same
+    limited PCM also goes to each of ``renditions`` (name → path), metered once written.
 
     The limiter's oversampler also finds the input's true peak, in the blocks within
     ``TRACK_DB`` of the input's sample peak.
     """
-    encoder = Encoder(out, fmt, subject=program.main.path, exe=exe)
+    subject = program.main.path
+    encoder = Encoder(out, fmt, subject=subject, exe=exe)
+    tees = [
+        RenditionEncoder(name, path, fmt, rendition_trim_db, subject=subject, exe=exe)
+        for name, path in (renditions or {}).items()
+    ]
     track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
     limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
     output = stream(
-        program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress
+        program, fmt, gain_db, chain, limiter, encoder, tees, exe=exe, on_progress=on_progress
     )
-    return Render(output, encoder.frames, limiter)
+    return Render(output, encoder.frames, limiter, tuple(tee.finish(exe=exe) for tee in tees))
 
 
 @dataclass(frozen=True)
@@ -121,12 +131,15 @@ def stream(
     chain: Chain,
     limiter: TruePeakLimiter,
     sink: Encoder,
+    tees: list[RenditionEncoder] | None = None,
     *,
     exe: str | None,
     on_progress: Progress | None,
 ) -> Loudness:
-    """Pipe the decoded programme through chain, gain and limiter into ``sink``; what it
-    measured. The decoder, this process (numpy) and the sink run at once, on both cores."""
+    """Pipe the decoded programme through chain, gain and limiter into ``sink`` (and the
+    same blocks into each of ``tees``); what the sink measured. The decoder, this process
+    (numpy) and the encoders run at once, on both cores. The caller finishes the tees."""
+    tees = tees or []
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
     decoder = FFmpeg(
@@ -139,7 +152,7 @@ def stream(
     gain = np.float32(10 ** (gain_db / 20))
     frames = 0
     try:
-        with _Writer(sink.stdin) as writer:
+        with _Writer([sink.stdin, *(tee.stdin for tee in tees)]) as writer:
             for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
                 levelled = chain.level(block, frames, fmt.sample_rate)
                 frames += len(block)
@@ -148,11 +161,17 @@ def stream(
         decoder.wait()
         output = sink.finish(frames / fmt.sample_rate)
     except BrokenPipeError:
+        died = [tee for tee in tees if tee.encoder.process.poll() is not None]
+        for tee in tees:
+            tee.kill()
+        if died:  # a rendition encoder: FFmpegError with its own reason
+            sink.kill()
+            died[0].encoder.wait()
         sink.finish(0.0)  # raises FFmpegError with the sink's own reason
         raise
     except BaseException:
-        decoder.kill()
-        sink.kill()
+        for process in (decoder, sink, *tees):
+            process.kill()
         raise
     if frames == 0:
         raise AudioError(
@@ -162,10 +181,10 @@ def stream(
 
 
 class _Writer:
-    """Writes blocks to the encoder on its own thread, so numpy works while LAME encodes."""
+    """Writes blocks to the encoders on its own thread, so numpy works while LAME encodes."""
 
-    def __init__(self, stream) -> None:
-        self.stream = stream
+    def __init__(self, streams: list) -> None:
+        self.streams = streams
         self.blocks: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
@@ -183,7 +202,8 @@ class _Writer:
         while (data := self.blocks.get()) is not None:
             if self.error is None:
                 try:
-                    self.stream.write(data)
+                    for stream in self.streams:
+                        stream.write(data)
                 except OSError as exc:  # the encoder died; its stderr says why
                     self.error = exc
 

@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .. import mediatypes
+from ..audio.renditions import rendition_path
 from ..errors import BuildError
 from ..files import atomic_path, sha256_file, write_atomic
 from ..show import Show
@@ -55,8 +56,9 @@ class WorkspaceCache:
 
     def put(self, job: MasterJob, mp3: Path, cached: CachedMaster) -> Mastered:
         path = master_file(self.folder, job.slug, job.key())
-        with atomic_path(path) as temp:
-            shutil.copyfile(mp3, temp)
+        for source, dest in _together(mp3, path, cached):
+            with atomic_path(dest) as temp:
+                shutil.copyfile(source, temp)
         write_master_file(path, job.slug, cached)
         return Mastered(str(path), cached, computed=True)
 
@@ -76,8 +78,9 @@ class WorkspaceCache:
     def adopt(self, job: MasterJob, shared: StoreCache, mastered: Mastered) -> Mastered:
         """Copy a master from the shared store into this workspace's cache."""
         path = master_file(self.folder, job.slug, job.key())
-        with atomic_path(path) as temp:
-            shared.fetch(mastered.location, temp)
+        for location, dest in _together(Path(mastered.location), path, mastered.cached):
+            with atomic_path(dest) as temp:
+                shared.fetch(location.as_posix(), temp)
         write_master_file(path, job.slug, mastered.cached)
         return Mastered(str(path), mastered.cached, mastered.computed)
 
@@ -103,8 +106,9 @@ class StoreCache:
 
     def put(self, job: MasterJob, mp3: Path, cached: CachedMaster) -> Mastered:
         key = job.key()
-        self.target.put(f"masters/{key}.mp3", mp3, content_type=mediatypes.MP3,
-                        cache_control=IMMUTABLE)  # fmt: skip
+        for source, dest in _together(mp3, Path(f"masters/{key}.mp3"), cached):
+            self.target.put(dest.as_posix(), source, cache_control=IMMUTABLE,
+                            content_type=mediatypes.for_suffix(dest.name))  # fmt: skip
         self.target.put(f"masters/{key}.json", master_json(cached), content_type=mediatypes.JSON,
                         cache_control=IMMUTABLE)  # fmt: skip
         return Mastered(f"masters/{key}.mp3", cached, computed=True)
@@ -144,6 +148,12 @@ class StoreCache:
             raise BuildError(f"{location} vanished from the cache", path=self.url,
                              hint="build again: the master is made anew")  # fmt: skip
         dest.write_bytes(data)
+
+
+def _together(source: Path, dest: Path, cached: CachedMaster) -> list[tuple[Path, Path]]:
+    """The master's files, which travel together: the MP3 and each rendition beside it."""
+    names = [r.name for r in cached.result.renditions]
+    return [(source, dest)] + [(rendition_path(source, n), rendition_path(dest, n)) for n in names]
 
 
 def workspace_cache(show: Show) -> WorkspaceCache:

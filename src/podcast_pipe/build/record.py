@@ -15,11 +15,24 @@ from pathlib import Path
 from typing import Any
 
 from ..audio.master import MASTER_VERSION, MasterResult
+from ..audio.renditions import rendition_path
 from ..config import Show
 from ..files import write_atomic
 
 CACHE = ".cache"
 REPORT = "report.json"
+
+
+@dataclass(frozen=True)
+class RenditionFile:
+    """A tagged rendition (build/<slug>.mp3, .opus or .m4a), as published."""
+
+    name: str  # "mp3" | "opus" | "aac"
+    path: Path  # stored as its name
+    bytes: int
+    sha256: str
+    bitrate_kbps: int
+    integrity: str  # SRI, sha384-<base64>: podcast:integrity
 
 
 @dataclass(frozen=True)
@@ -38,6 +51,7 @@ class BuildRecord:
     source_stat: tuple[int, int]  # size and mtime_ns, to trust source_sha256 without re-reading
     master: MasterResult  # loudness in and out, gain, limiter, format, encodes, …
     action: str = "up to date"  # what this run did: encoded, re-tagged, up to date
+    renditions: tuple[RenditionFile, ...] = ()  # with Opus or AAC: every one, the MP3 first
 
 
 @dataclass(frozen=True)
@@ -83,7 +97,8 @@ def _typed(hint: Any, value: Any) -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return from_data(hint, value)
     if typing.get_origin(hint) is tuple:
-        return tuple(value)
+        item = typing.get_args(hint)[0]
+        return tuple(_typed(item, v) for v in value)
     return value
 
 
@@ -109,8 +124,14 @@ def read_record(show: Show, slug: str) -> BuildRecord | None:
         record = from_data(BuildRecord, data)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return None
-    record = dataclasses.replace(record, mp3=show.build_dir / record.mp3.name)
-    return record if record.mp3.is_file() else None
+    renditions = tuple(
+        dataclasses.replace(r, path=show.build_dir / r.path.name) for r in record.renditions
+    )
+    record = dataclasses.replace(
+        record, mp3=show.build_dir / record.mp3.name, renditions=renditions
+    )
+    files = [record.mp3, *(r.path for r in renditions)]
+    return record if all(f.is_file() for f in files) else None
 
 
 def master_file(folder: Path, slug: str, key: str) -> Path:
@@ -119,12 +140,15 @@ def master_file(folder: Path, slug: str, key: str) -> Path:
 
 
 def read_master_file(path: Path) -> CachedMaster | None:
-    """The figures of the master at ``path``, if it and they exist and still read."""
+    """The figures of the master at ``path``, if it, its renditions and they exist and read."""
     try:
         cached = master_from_json(path.with_suffix(".json").read_bytes())
     except OSError:
         return None
-    return cached if cached is not None and path.is_file() else None
+    if cached is None:
+        return None
+    files = [path, *(rendition_path(path, r.name) for r in cached.result.renditions)]
+    return cached if all(f.is_file() for f in files) else None
 
 
 def write_master_file(path: Path, slug: str, cached: CachedMaster) -> None:

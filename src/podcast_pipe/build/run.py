@@ -25,20 +25,30 @@ from typing import Any
 
 from ..audio.master import MASTER_VERSION
 from ..audio.program import choose_clip
+from ..audio.renditions import CODECS, rendition_path
 from ..chapters import chapters_json
 from ..config import Show
 from ..episodes import Catalog, Episode
 from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
-from ..files import atomic_path, sha256_file, write_atomic
+from ..files import atomic_path, sha256_file, sri_sha384_file, write_atomic
+from ..rendition_tags import write_rendition_tags
 from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
 from ..validate import did_you_mean
 from .cache import StoreCache, WorkspaceCache, shared_cache, workspace_cache
 from .executors import Executor, LocalExecutor, fan_out
 from .job import Blob, MasterJob, digest
-from .record import BuildRecord, CachedMaster, json_bytes, read_record, write_record, write_report
+from .record import (
+    BuildRecord,
+    CachedMaster,
+    RenditionFile,
+    json_bytes,
+    read_record,
+    write_record,
+    write_report,
+)
 
 
 def select_episodes(catalog: Catalog, slugs: Iterable[str]) -> list[Episode]:
@@ -162,6 +172,7 @@ def build_episode(
     if unchanged and not mastered.computed and mp3.stat().st_size == previous.bytes:
         return replace(previous, action="up to date")
     _tag(show, episode, source, mp3, tags, cached)
+    renditions = _tag_renditions(show, episode, source, mp3, cached)
     record = BuildRecord(
         slug=episode.slug,
         mp3=mp3,
@@ -175,6 +186,7 @@ def build_episode(
         source_stat=stat,
         master=cached.result,
         action="encoded" if mastered.computed else "fetched" if fetched else "re-tagged",
+        renditions=renditions,
     )
     write_record(show, record)
     return record
@@ -244,6 +256,32 @@ def _tag(
         chapters_file.unlink(missing_ok=True)
     else:
         write_atomic(chapters_file, json_bytes(data))
+
+
+def _tag_renditions(
+    show: Show, episode: Episode, master_mp3: Path, mp3: Path, cached: CachedMaster
+) -> tuple[RenditionFile, ...]:
+    """Copy and tag each rendition of the master beside ``mp3``; drop those no longer made.
+    With any, the list starts with the MP3 (the feed lists every one as an alternate)."""
+    made = {r.name: r for r in cached.result.renditions}
+    files = []
+    if made:
+        files.append(_rendition_file("mp3", mp3, cached.result.format.bitrate_kbps))
+    for name in CODECS:
+        path = rendition_path(mp3, name)
+        if name not in made:
+            path.unlink(missing_ok=True)
+            continue
+        with atomic_path(path) as temp:
+            shutil.copyfile(rendition_path(master_mp3, name), temp)
+            write_rendition_tags(temp, name, show, episode, cached.result.output.duration_s)
+        files.append(_rendition_file(name, path, made[name].bitrate_kbps))
+    return tuple(files)
+
+
+def _rendition_file(name: str, path: Path, bitrate_kbps: int) -> RenditionFile:
+    size, sha256, sri = path.stat().st_size, sha256_file(path), sri_sha384_file(path)
+    return RenditionFile(name, path, size, sha256, bitrate_kbps, sri)
 
 
 def _source_hash(path: Path, previous: BuildRecord | None) -> tuple[str, tuple[int, int]]:

@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import mediatypes
 from ..artwork import publishable_image
 from ..config import Show
 from ..episodes import Episode, episode_guid
 from ..feed import feed_pages
 from ..files import sha256_bytes, sha256_file
-from ..manifest import LiveEpisode, Manifest, ManifestDiff, diff, parse_time
+from ..manifest import LiveEpisode, LiveRendition, Manifest, ManifestDiff, diff, parse_time
 from ..paging import FEED_NAME
 from ..podcast_images import GeneratedImage, generate_images
 from ..site import render_site
@@ -29,6 +30,7 @@ from . import layout
 
 if TYPE_CHECKING:
     from ..build import BuildRecord
+    from ..build.record import RenditionFile
 
 
 @dataclass(frozen=True)
@@ -314,7 +316,10 @@ def _live_episode(
         suffix = episode.transcript.suffix.lower()
         key = layout.TRANSCRIPT.key(slug=episode.slug, ext=suffix)
         transcript = _file_upload(sources, episode.transcript, key)
+    renditions = tuple(_rendition(episode.slug, r) for r in record.renditions)
     files = [media, *(u for u in (image, chapters, transcript) if u)]
+    files += [Upload(r.key, r.bytes, r.sha256, path=f.path)
+              for r, f in zip(renditions, record.renditions, strict=True) if r.key != media.key]  # fmt: skip
     live = LiveEpisode(
         guid=old.guid if old else episode_guid(show, episode),
         slug=episode.slug,
@@ -332,8 +337,16 @@ def _live_episode(
         chapters_sha256=chapters.sha256 if chapters else None,
         transcript_sha256=transcript.sha256 if transcript else None,
         chapters_offset_s=record.intro_s,
+        renditions=renditions,
     )
     return live, files
+
+
+def _rendition(slug: str, made: RenditionFile) -> LiveRendition:
+    """A built rendition as published, under its content-hashed media key."""
+    key = layout.MEDIA.key(slug=slug, hash8=made.sha256, ext=made.path.suffix)
+    return LiveRendition(made.name, key, made.bytes, made.sha256,
+                         mediatypes.for_suffix(key), made.bitrate_kbps, made.integrity)  # fmt: skip
 
 
 def _site_uploads(

@@ -1,0 +1,171 @@
+"""Opus and AAC renditions: the MP3's limited PCM, encoded again, metered like the MP3."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import io
+import re
+
+import feedparser
+import podcastparser
+import pytest
+from lxml import etree
+from mutagen.flac import Picture
+from mutagen.mp4 import MP4
+from mutagen.oggopus import OggOpus
+from PIL import Image
+
+from namespace_rules import PODCAST_NS, violations
+from podcast_pipe.audio.decode import Program, probe
+from podcast_pipe.audio.master import MasterResult, master
+from podcast_pipe.audio.meter import measure_file
+from podcast_pipe.audio.renditions import CODECS, Codec, rendition_path
+from podcast_pipe.build import build_episodes, read_record
+from podcast_pipe.build import job as build_job
+from podcast_pipe.config import AudioSettings, load_show
+from podcast_pipe.episodes import load_episodes
+from podcast_pipe.errors import FFmpegError
+from podcast_pipe.files import sha256_file
+from podcast_pipe.manifest import parse_manifest
+from podcast_pipe.publish import publish_show
+from test_publish import NOW, write_show
+
+SPEECH = "anoisesrc=c=pink:a=0.2:r=44100:seed=7,lowpass=f=7000,volume='pow(abs(sin(2*PI*2.5*t))\\,3)':eval=frame"
+ALL = AudioSettings(renditions=("mp3", "opus", "aac"))
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_renditions_meet_the_promise_or_say_so(make_audio, tmp_path, channels):
+    graph = SPEECH + (",pan=stereo|c0=c0|c1=0.5*c0" if channels == 2 else "")
+    source = make_audio(f"s{channels}.wav", graph, 6)
+    out = tmp_path / "ep.mp3"
+    result = master(Program(probe(source)), ALL, out)
+    assert result.format.channels == channels
+    target = result.target
+    assert [r.name for r in result.renditions] == ["opus", "aac"]
+    for rendition in result.renditions:
+        path = rendition_path(out, rendition.name)
+        measured = measure_file(path)
+        assert measured.integrated == rendition.output.integrated
+        on_promise = abs(measured.integrated - target) <= 0.5 and measured.true_peak <= -1.0
+        warned = any(f"the {rendition.name} rendition reads" in w for w in result.warnings)
+        assert on_promise != warned, (measured, result.warnings)
+        assert measured.duration_s == pytest.approx(6.0, abs=0.1)
+    opus, aac = OggOpus(rendition_path(out, "opus")), MP4(rendition_path(out, "aac"))
+    assert opus.info.channels == channels and aac.info.channels == channels
+    assert aac.info.codec == "mp4a.40.2"  # AAC-LC
+    assert aac.info.bitrate // 1000 == pytest.approx(64 if channels == 1 else 96, abs=16)
+    assert MasterResult.from_dict(result.to_dict()) == result
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_without_renditions_only_the_mp3_is_written(make_audio, tmp_path):
+    source = make_audio("s.wav", SPEECH, 3)
+    result = master(Program(probe(source)), AudioSettings(), tmp_path / "ep.mp3")
+    assert result.renditions == ()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix != ".wav") == ["ep.mp3"]
+
+
+@pytest.fixture
+def show_all(make_show, make_image):
+    make_image("feed/cover.jpg")
+    return make_show(audio=ALL)
+
+
+@pytest.fixture
+def episode(make_episode, make_audio):
+    audio = make_audio("episodes/bolum-1.wav", SPEECH, 4)
+    return make_episode("bolum-1", audio_path=audio, episode=3, season=2)
+
+
+def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, episode, monkeypatch):
+    [record] = build_episodes(show_all, [episode])
+    assert [(r.name, r.path.name) for r in record.renditions] == [
+        ("mp3", "bolum-1.mp3"),
+        ("opus", "bolum-1.opus"),
+        ("aac", "bolum-1.m4a"),
+    ]
+    for rendition in record.renditions:
+        assert rendition.sha256 == sha256_file(rendition.path)
+        assert rendition.bytes == rendition.path.stat().st_size
+    opus = OggOpus(show_all.build_dir / "bolum-1.opus")
+    assert opus["TITLE"] == [episode.title] and opus["ALBUM"] == [show_all.title]
+    assert opus["TRACKNUMBER"] == ["3"] and opus["DISCNUMBER"] == ["2"]
+    picture = Picture(base64.b64decode(opus["METADATA_BLOCK_PICTURE"][0]))
+    assert picture.mime == "image/jpeg" and picture.data[:2] == b"\xff\xd8"
+    m4a = MP4(show_all.build_dir / "bolum-1.m4a")
+    assert m4a["\xa9nam"] == [episode.title] and m4a["\xa9alb"] == [show_all.title]
+    assert m4a["trkn"] == [(3, 0)] and m4a["disk"] == [(2, 0)]
+    assert m4a["covr"][0][:2] == b"\xff\xd8"
+    assert read_record(show_all, "bolum-1") == dataclasses.replace(record, action="up to date")
+    # The cache holds them with the master: a re-tag copies them without encoding.
+    monkeypatch.setattr(build_job, "master", lambda *a, **k: pytest.fail("mastered again"))
+    renamed = dataclasses.replace(episode, title="Yeni başlık")
+    [again] = build_episodes(show_all, [renamed])
+    assert again.action == "re-tagged"
+    assert OggOpus(again.renditions[1].path)["TITLE"] == ["Yeni başlık"]
+    assert MP4(again.renditions[2].path)["\xa9nam"] == ["Yeni başlık"]
+
+
+P = f"{{{PODCAST_NS}}}"  # lxml's prefix of a podcast:* name
+
+
+def test_publish_lists_every_rendition_as_an_alternate_enclosure(
+    tmp_path, make_audio, s3, fault_proxy
+):
+    root = tmp_path / "show"
+    (root / "feed").mkdir(parents=True)
+    Image.new("RGB", (1400, 1400), (200, 30, 40)).save(root / "feed/cover.jpg", quality=60)
+    write_show(root, f"s3://{s3.bucket}/show")
+    with (root / "podcast.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[audio]\nrenditions = ["mp3", "opus", "aac"]\n')
+    make_audio("show/episodes/izmir.wav", SPEECH, 3)
+    (root / "episodes/izmir.md").write_text(
+        '---\ntitle: "Bölüm 1"\ndate: 2026-01-12T10:00:00+03:00\nepisode: 1\n---\nNotlar.\n',
+        encoding="utf-8",
+    )
+    show = load_show(root)
+    publish_show(show, load_episodes(show), now=NOW)
+    objects = s3.objects("show/")
+    feed = s3.client.get_object(Bucket=s3.bucket, Key="show/feed.xml")["Body"].read()
+    [entry] = feedparser.parse(feed).entries
+    assert [e.type for e in entry.enclosures] == ["audio/mpeg"]  # the MP3 stays <enclosure>
+    assert podcastparser.parse("feed.xml", io.BytesIO(feed))["episodes"][0]["enclosures"]
+    root_xml = etree.fromstring(feed)
+    assert violations(root_xml) == []
+    alternates = root_xml.findall(f".//item/{P}alternateEnclosure")
+    assert [a.get("type") for a in alternates] == ["audio/mpeg", "audio/ogg", "audio/mp4"]
+    assert [a.get("default") for a in alternates] == ["true", None, None]
+    for alternate in alternates:
+        uri = alternate.find(f"{P}source").get("uri")
+        key = "show/" + uri.removeprefix("https://cdn.example.org/show/")
+        assert re.fullmatch(r"show/episodes/izmir-[0-9a-f]{8}\.(mp3|opus|m4a)", key)
+        body = s3.client.get_object(Bucket=s3.bucket, Key=key)["Body"].read()
+        assert int(alternate.get("length")) == len(body) == objects[key]["ContentLength"]
+        assert objects[key]["ContentType"] == alternate.get("type")
+        integrity = alternate.find(f"{P}integrity")
+        sri = "sha384-" + base64.b64encode(hashlib.sha384(body).digest()).decode()
+        assert (integrity.get("type"), integrity.get("value")) == ("sri", sri)
+    manifest = parse_manifest(
+        s3.client.get_object(Bucket=s3.bucket, Key="show/manifest.json")["Body"].read(), "m"
+    )
+    [live] = manifest.episodes
+    assert [r.name for r in live.renditions] == ["mp3", "opus", "aac"]
+    assert set(live.keys) >= {r.key for r in live.renditions}
+    # A second publish finds nothing to do.
+    fault_proxy.log.clear()
+    again = publish_show(load_show(root), load_episodes(load_show(root)), now=NOW)
+    assert again.up_to_date and fault_proxy.mutating == []
+
+
+def test_a_failing_rendition_encoder_fails_the_master_with_its_reason(
+    make_audio, tmp_path, monkeypatch
+):
+    broken = Codec(".opus", ("-c:a", "no_such_encoder"), "ogg", 48, 64)
+    monkeypatch.setitem(CODECS, "opus", broken)
+    source = make_audio("s.wav", SPEECH, 3)
+    with pytest.raises(FFmpegError, match="selecting an encoder"):
+        master(Program(probe(source)), ALL, tmp_path / "ep.mp3")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.wav"]
