@@ -15,6 +15,7 @@ from podcast_pipe.audio.encode import Mp3Format
 from podcast_pipe.audio.master import master
 from podcast_pipe.audio.meter import Frames, measure_file
 from podcast_pipe.audio.process import Chain
+from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.errors import AudioError
 
@@ -209,5 +210,5 @@ def test_the_result_carries_a_per_second_timeline_and_round_trips_as_json(make_a
     assert timeline.momentary_out[3] == pytest.approx(timeline.momentary_in[3], abs=1.0)
     assert max(timeline.true_peak_out) == pytest.approx(result.output.true_peak, abs=0.05)
     assert max(timeline.gain_reduction_db) == pytest.approx(result.limiter.max_reduction_db)
-    data = json.loads(json.dumps(result.to_dict()))
-    assert master_module.MasterResult.from_dict(data) == result
+    data = json.loads(json.dumps(to_data(result)))  # as the build stores it
+    assert from_data(master_module.MasterResult, data) == result

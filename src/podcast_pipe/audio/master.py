@@ -27,9 +27,8 @@ as −16 stereo, since a player sends the one channel to both speakers).
 from __future__ import annotations
 
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -84,31 +83,6 @@ class MasterResult:
     chain: tuple[StepFigures, ...] = ()  # what each [audio] process step did
     timeline: Timeline = field(default_factory=Timeline)
     renditions: tuple[RenditionResult, ...] = ()  # the other encodings, beside the MP3
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        return {
-            **data,
-            "input": self.input.to_dict(),
-            "output": self.output.to_dict(),
-            "renditions": [r.to_dict() for r in self.renditions],
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> MasterResult:
-        return cls(
-            input=Loudness.from_dict(data["input"]),
-            output=Loudness.from_dict(data["output"]),
-            gain_db=data["gain_db"],
-            limiter=LimiterStats(**data["limiter"]),
-            format=Mp3Format(**data["format"]),
-            encodes=data["encodes"],
-            target=data["target"],
-            warnings=tuple(data["warnings"]),
-            chain=tuple(StepFigures(**step) for step in data["chain"]),
-            timeline=Timeline.from_dict(data["timeline"]),
-            renditions=tuple(map(RenditionResult.from_dict, data.get("renditions", ()))),
-        )
 
 
 def master(

@@ -12,7 +12,6 @@ from __future__ import annotations
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..ffmpeg import FFmpeg
 from .encode import Mp3Format
@@ -51,17 +50,6 @@ class RenditionResult:
     name: str
     bitrate_kbps: int
     output: Loudness
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "bitrate_kbps": self.bitrate_kbps,
-            "output": self.output.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RenditionResult:
-        return cls(data["name"], data["bitrate_kbps"], Loudness.from_dict(data["output"]))
 
     def warning(self, target: float, true_peak: float) -> str | None:
         """Why this rendition is off the promise, or None."""
