@@ -31,7 +31,7 @@ def audit_show(show: Show, episodes: Iterable[Episode], *, store: bool = True) -
         if path not in seen:
             analysis = analyze(path, show.build_dir, exe=exe, store=store)
             found = audio_problems(analysis, path, channels_setting=show.audio.channels,
-                                   loudness=show.audio.loudness)  # fmt: skip
+                                   mono_target=show.audio.loudness_mono)  # fmt: skip
             problems.extend(found)
             seen[path] = None if found.errors else analysis
         return seen[path]

@@ -1,9 +1,12 @@
 """Pass 1 of mastering: the programme's loudness, 100 ms frames and channel layout.
 
-One decode through ``ebur128`` without true peak (fast), logging its frames (the inspector's
-timeline, the leveler's plan, the noise floor); for stereo with ``channels = "auto"``, the
-energy of L − R against L + R (dual mono: published as mono); for ``dehum``/``highpass``, a
-1 kHz tap of the low band read here (process.LowBand).
+An episode mastered alone (no intro, outro or trim; mono or stereo; no ``dehum``/``highpass``)
+reuses what ``check`` measured of its file (analyze.py, cached by content hash): no decode.
+Otherwise one decode of the whole programme through ``ebur128`` without true peak (fast),
+logging its frames (the inspector's timeline, the leveler's plan, the noise floor); for stereo
+with ``channels = "auto"``, the energy of L − R against L + R on a 1 kHz copy (dual mono:
+published as mono); for ``dehum``/``highpass``, a 1 kHz tap of the low band read here
+(process.LowBand).
 """
 
 from __future__ import annotations
@@ -17,11 +20,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..config import AudioSettings
-from .decode import Program, check_complete, read_pcm
+from . import analyze
+from .decode import Program, read_pcm
+from .findings import dual_mono, file_error, limit, truncation_error
 from .meter import Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary, require_sound
 from .process import LowBand
 
-DUAL_MONO_DB = -60.0  # L − R this far under L + R (energy): dual mono
 MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
 _RMS = re.compile(r"\[astats@dual @ 0x[0-9a-f]+\] RMS level dB: (\S+)")
 CHUNK_FRAMES = 65536
@@ -43,10 +47,16 @@ def analyse(
     program: Program,
     settings: AudioSettings,
     *,
+    checked: analyze.Analysis | None = None,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> Analysis:
-    """Pass 1: the programme's loudness, frames and sample peak in the output layout."""
+    """Pass 1: the programme's loudness, frames and sample peak in the output layout.
+
+    ``checked``: ``check``'s analysis of the episode's file, used when it says all there is to
+    know (see the module's docstring)."""
+    if checked is not None and (reused := _reuse(checked, program, settings)) is not None:
+        return reused
     channels_in = max(part.channels for part in program.parts)
     detect = settings.channels == "auto" and channels_in == 2
     if settings.channels == "auto":
@@ -60,8 +70,8 @@ def analyse(
     meter = ebur128("programme", true_peak=False, frames=True)
     branches = [f"{meter}[m]"]
     outputs = ["-map", "[m]", "-f", "null", "-"]
-    if detect:  # the energy of L − R against that of L + R
-        branches.append("pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual=" + _RMS_ONLY + "[d]")
+    if detect:  # the energy of L − R against that of L + R, on a 1 kHz copy (as check's)
+        branches.append(f"{analyze.LOW_COPY},pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual={_RMS_ONLY}[d]")
         outputs += ["-map", "[d]", "-f", "null", "-"]
     low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
     if low_band:
@@ -91,15 +101,39 @@ def analyse(
     own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
     require_sound(own, program.main.path)
     if not tapped and program.trim == (0.0, None):
-        check_complete(program.main, process.last_time)
+        declared = analyze.declared_seconds(program.main.path)
+        if error := truncation_error(program.main.path, declared, process.last_time):
+            raise error
     frames = process.frames["ebur128@programme"]
     rms = [float(v) for v in _RMS.findall(stderr)]
-    if detect and len(rms) == 2 and rms[0] - rms[1] <= DUAL_MONO_DB:
-        channels = 1
-        loudness = replace(loudness, integrated=round(loudness.integrated - MONO_DB, 1))
-        frames = Frames(*(_shifted(values, -MONO_DB) for values in (
-            frames.momentary, frames.short_term)))  # fmt: skip
+    if detect and len(rms) == 2 and rms[0] - rms[1] <= -limit("dual_mono_db"):
+        return _as_mono(Analysis(loudness, 2, frames, low_band))
     return Analysis(loudness, channels, frames, low_band)
+
+
+def _reuse(checked: analyze.Analysis, program: Program, settings: AudioSettings) -> Analysis | None:
+    """Pass 1 from ``check``'s analysis of the file, when the programme is that file alone."""
+    alone = len(program.parts) == 1 and program.trim == (0.0, None)
+    layout = settings.channels in ("auto", str(checked.channels))
+    if not (alone and layout and checked.channels in (1, 2)) or {"dehum", "highpass"} & set(
+        settings.process
+    ):
+        return None
+    if error := file_error(checked, program.main.path):
+        raise error
+    nan = float("nan")
+    loudness = Loudness(checked.integrated, checked.lra, nan, checked.sample_peak,
+                        checked.duration_s)  # fmt: skip
+    found = Analysis(loudness, checked.channels, checked.frames())
+    return _as_mono(found) if settings.channels == "auto" and dual_mono(checked) else found
+
+
+def _as_mono(found: Analysis) -> Analysis:
+    """Dual-mono stereo published as mono: BS.1770 reads the one channel ``MONO_DB`` lower."""
+    loudness = replace(found.loudness, integrated=round(found.loudness.integrated - MONO_DB, 1))
+    frames = Frames(*(_shifted(values, -MONO_DB) for values in (
+        found.frames.momentary, found.frames.short_term)))  # fmt: skip
+    return Analysis(loudness, 1, frames, found.low_band)
 
 
 _RMS_ONLY = "measure_perchannel=RMS_level:measure_overall=none"

@@ -15,24 +15,27 @@ runs no ffmpeg at all. What the figures mean for the producer is decided in ``fi
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import re
 import threading
+from array import array
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import mutagen
+import numpy as np
 
 from ..errors import FFmpegError
 from ..ffmpeg import FFmpeg
 from ..files import sha256_file, write_atomic
 from .decode import audio_stream
-from .meter import parse_summary
+from .meter import FRAME_S, Frames, parse_summary
 from .timeline import SILENT
 
-ANALYSIS_VERSION = 2  # bump when what is measured, or how, changes
+ANALYSIS_VERSION = 3  # bump when what is measured, or how, changes
 CACHE = Path(".cache") / "analysis"
 INDEX = "index.json"
 LOW_RATE = 1000  # Hz: the side measures' copy (hum bands, channel levels)
@@ -42,6 +45,8 @@ HUM_HZ = (50, 60)  # mains frequencies
 HUM_REFERENCE_HZ = (35, 85)  # bands either side: a hum is a line above its neighbourhood
 QUAD = "0.0-FL|1.0-FR|2.0-FC|3.0-BC"  # the four bands, in order, as one 4.0 stream
 TIMEOUT_S = 3600
+# Bigger frames: per-frame overhead, not arithmetic, is most of the cost of the side measures.
+LOW_COPY = f"aresample={LOW_RATE}:filter_size=8,asetnsamples=n={LOW_RATE}:p=0"
 _FRAME = re.compile(r"t:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(\S+)\s+S:\s*(\S+)")
 _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 # Builds analyse on several threads: one writer at a time for the index and the cache files
@@ -87,6 +92,12 @@ class Analysis:
     sum_rms_db: float = SILENT  # L+R, stereo only
     difference_rms_db: float = SILENT  # L−R
     hum_db: dict[str, float] = field(default_factory=dict)  # by Hz: line over its neighbours
+    frame_log: str = ""  # every 100 ms frame's momentary and short-term LUFS: float32 pairs, base64
+
+    def frames(self) -> Frames:
+        """The 100 ms frames, as mastering's first pass reads them (it reuses this one)."""
+        pairs = np.frombuffer(base64.b64decode(self.frame_log), np.float32).reshape(-1, 2)
+        return Frames(array("f", pairs[:, 0].tobytes()), array("f", pairs[:, 1].tobytes()))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,19 +119,13 @@ def analyze(path: Path, build_dir: Path, *, exe: str | None = None, store: bool 
     cores the hash is then free); the decode is stopped if the content turns out to be known.
     """
     cache = build_dir / CACHE
-    key, state = str(path.resolve()), _state(path)
-    known = _read_index(cache).get(key)
-    if known and known[:2] == state:
-        found = _cached(cache, known[2])
-        if found:
-            return found
+    known = _read_index(cache).get(str(path.resolve()))
+    if known and known[:2] == _state(path) and (found := _cached(cache, known[2])):
+        return found
     process = _start(path, exe)
     sha256 = sha256_file(path)
     if store:
-        with _WRITING:
-            index = _read_index(cache)
-            index[key] = [*state, sha256]
-            write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
+        _remember(cache, path, sha256)
     found = _cached(cache, sha256)
     if found:
         if process:
@@ -128,9 +133,33 @@ def analyze(path: Path, build_dir: Path, *, exe: str | None = None, store: bool 
         return found
     analysis = _finish(process, path, sha256)
     if store:
-        with _WRITING:
-            write_atomic(_cache_path(cache, sha256), json.dumps(analysis.to_dict()).encode("utf-8"))
+        _store(cache, analysis)
     return analysis
+
+
+def analysis_of(path: Path, sha256: str, cache: Path, *, exe: str | None = None) -> Analysis:
+    """The analysis of a file whose sha256 is known (a build job's source), kept in ``cache``
+    (a folder) by that hash: what ``check`` measured is the master's first pass."""
+    found = _cached(cache, sha256)
+    if found is None:
+        found = measure(path, sha256, exe=exe)
+        _store(cache, found)
+    _remember(cache, path, sha256)
+    return found
+
+
+def _remember(cache: Path, path: Path, sha256: str) -> None:
+    """Index ``path`` (by size and mtime) as holding ``sha256``: the next look needs no hash."""
+    with _WRITING:
+        index = _read_index(cache)
+        index[str(path.resolve())] = [*_state(path), sha256]
+        write_atomic(cache / INDEX, json.dumps(index, indent=0).encode("utf-8"))
+
+
+def _store(cache: Path, analysis: Analysis) -> None:
+    with _WRITING:
+        data = json.dumps(analysis.to_dict()).encode("utf-8")
+        write_atomic(_cache_path(cache, analysis.sha256), data)
 
 
 def _state(path: Path) -> list[int]:
@@ -192,8 +221,7 @@ def _graph() -> str:
     """The meters at the file's rate; everything else on a 1 kHz copy (see the docstring)."""
     silences = f"silencedetect=n={SILENCE_DB}dB:d={SILENCE_MIN_S}"
     meter = f"ebur128=framelog=info:peak=sample,{silences},volumedetect"
-    # Bigger frames: per-frame overhead, not arithmetic, is most of the cost of the side measures.
-    low = f"aresample={LOW_RATE}:filter_size=8,asetnsamples=n={LOW_RATE}:p=0"
+    low = LOW_COPY
     bands = (*HUM_HZ, *HUM_REFERENCE_HZ)
     # Two narrow band-passes in series: steep enough that a line stands out of its neighbours.
     band = "bandpass=f={0}:width_type=q:w=8,bandpass=f={0}:width_type=q:w=8"
@@ -256,6 +284,7 @@ def _parse(
         noise_spread_db=_spread(momentary[: len(momentary) // 5]),
         momentary=_per_second(frames, 1),
         short_term=_per_second(frames, 2),
+        frame_log=_frame_log(frames),
         silences=_silences(text, decoded_s),
         # A mono file's 1 kHz copy is upmixed for the L+R/L−R branch: its first channel is it.
         stats=[_channel(values) for values in stats.get("channels", [])[:channels]],
@@ -321,6 +350,16 @@ def _per_second(frames: list[tuple[float, float, float]], column: int) -> list[f
         if abs(frame[0] - second) < 0.05 and second >= 1:
             values[second - 1] = frame[column]
     return [values.get(i, SILENT) for i in range(max(values, default=-1) + 1)]
+
+
+def _frame_log(frames: list[tuple[float, float, float]]) -> str:
+    """The frames as ``Analysis.frame_log``: frame i ends at (i + 1) × 100 ms."""
+    if not frames:
+        return ""
+    log = np.full((max(round(t / FRAME_S) for t, _, _ in frames), 2), SILENT, np.float32)
+    for t, momentary, short_term in frames:
+        log[round(t / FRAME_S) - 1] = (momentary, short_term)
+    return base64.b64encode(log.tobytes()).decode("ascii")
 
 
 def _silences(text: str, duration_s: float) -> list[tuple[float, float]]:

@@ -24,7 +24,7 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "dc_offset": (0.01, "mean sample value over this fraction of full scale"),
     "silent_channel_db": (40.0, "one channel this many dB quieter than the other"),
     "inverted_db": (10.0, "L+R this many dB quieter than L−R: a channel is out of phase"),
-    "dual_mono_db": (50.0, "L−R this many dB under L+R: both channels hold the same signal"),
+    "dual_mono_db": (60.0, "L−R this many dB under L+R (energy): dual mono, published as mono"),
     "hum_db": (6.0, "a 50/60 Hz band this many dB over its neighbours: mains hum"),
     "snr_db": (20.0, "speech (90th pct. momentary) over the noise floor (10th pct.) under this"),
     "noise_steady_db": (
@@ -43,28 +43,27 @@ def limit(name: str) -> float:
 
 
 def audio_problems(
-    analysis: Analysis, path: Path, *, channels_setting: str = "auto", loudness: float = -16.0
+    analysis: Analysis, path: Path, *, channels_setting: str = "auto", mono_target: float = -19.0
 ) -> Problems:
     """Errors (the file is not usable) or else warnings (it is, but could sound better)."""
     problems = Problems()
-    error = _error(analysis, path)
+    error = file_error(analysis, path)
     if error:
         problems.error(error)
         return problems
-    for message, hint in _warnings(analysis, channels_setting, loudness):
+    for message, hint in _warnings(analysis, channels_setting, mono_target):
         problems.warn(AudioError(message, path=path, hint=hint))
     return problems
 
 
-def _error(a: Analysis, path: Path) -> AudioError | None:
+def file_error(a: Analysis, path: Path) -> AudioError | None:
+    """Why the file cannot be used at all (unreadable, truncated, too short, silent), or None."""
     again = "copy or export it again"
     if a.unreadable:
         return AudioError(f"cannot read it as audio: {a.unreadable}", path=path,
                           hint="export it again as WAV, FLAC or MP3")  # fmt: skip
-    slack = max(limit("truncation_s"), 0.01 * (a.declared_s or 0))
-    if a.declared_s and a.duration_s < a.declared_s - slack:
-        return AudioError(f"the file is truncated: its header promises {a.declared_s:.1f} s, "
-                          f"only {a.duration_s:.1f} s decode", path=path, hint=again)  # fmt: skip
+    if truncated := truncation_error(path, a.declared_s, a.duration_s):
+        return truncated
     if not a.finished:
         return AudioError("the file is truncated: the Ogg stream has no end", path=path,
                           hint=again)  # fmt: skip
@@ -77,7 +76,26 @@ def _error(a: Analysis, path: Path) -> AudioError | None:
     return None
 
 
-def _warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple[str, str]]:
+def truncation_error(path: Path, declared_s: float | None, decoded_s: float) -> AudioError | None:
+    """A file that decodes shorter than its header states (a cut-off copy or upload)."""
+    slack = max(limit("truncation_s"), 0.01 * (declared_s or 0))
+    if declared_s and decoded_s < declared_s - slack:
+        return AudioError(f"the file is truncated: its header promises {declared_s:.1f} s, "
+                          f"only {decoded_s:.1f} s decode", path=path,
+                          hint="copy or export it again")  # fmt: skip
+    return None
+
+
+def dual_mono(a: Analysis) -> bool:
+    """Stereo whose channels hold the same signal (dithered or not): it is published as mono."""
+    return (
+        a.channels == 2
+        and len(a.stats) == 2
+        and a.difference_rms_db <= a.sum_rms_db - limit("dual_mono_db")
+    )
+
+
+def _warnings(a: Analysis, channels_setting: str, mono_target: float) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     trim = "set `trim_silence = true` in [audio] of podcast.toml, or cut it in your editor"
     edge = limit("edge_silence_s")
@@ -90,7 +108,7 @@ def _warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple
         elif start > 0.05 and end < a.duration_s - 0.05 and length > limit("gap_s"):
             found.append((f"{length:.0f} s of silence at {_clock(start)}",
                           "cut the gap in your editor if it is not meant"))  # fmt: skip
-    found += _channel_warnings(a, channels_setting, loudness)
+    found += _channel_warnings(a, channels_setting, mono_target)
     if any(h >= limit("hum_db") for h in a.hum_db.values()):
         hz = max(a.hum_db, key=lambda k: a.hum_db[k])
         found.append((f"mains hum: a {hz} Hz line {a.hum_db[hz]:.0f} dB over its surroundings",
@@ -103,7 +121,7 @@ def _warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple
     return found
 
 
-def _channel_warnings(a: Analysis, channels_setting: str, loudness: float) -> list[tuple[str, str]]:
+def _channel_warnings(a: Analysis, channels_setting: str, mono_target: float) -> list[tuple[str, str]]:
     found = []
     share = a.near_full_scale / a.samples if a.samples else 0.0
     if a.sample_peak >= limit("clip_peak_db") and share > limit("clip_share"):
@@ -122,10 +140,11 @@ def _channel_warnings(a: Analysis, channels_setting: str, loudness: float) -> li
     elif a.sum_rms_db < a.difference_rms_db - limit("inverted_db"):
         found.append(("one channel is out of phase: it cancels out in mono",
                       "invert the polarity of one channel in your editor"))  # fmt: skip
-    elif a.difference_rms_db <= a.sum_rms_db - limit("dual_mono_db") and channels_setting != "2":
-        found.append((f"dual mono published as mono at {loudness:g} LUFS: it plays 3 dB louder "
-                      "than stereo at the same target and needs more limiting",
-                      'AES TD1004 suggests -19 LUFS for mono: set `loudness = -19` in [audio]'))  # fmt: skip
+    elif dual_mono(a) and channels_setting == "auto":
+        found.append((f"dual mono published as mono, at the mono target {mono_target:g} LUFS "
+                      "(it plays as loud as stereo at `loudness`)",
+                      'nothing to do if the channels are meant to be the same; '
+                      'set `channels = "2"` in [audio] to keep both'))  # fmt: skip
     return found
 
 

@@ -4,6 +4,7 @@ MP3's true peak brought into [ceiling − 0.5, ceiling] where it lands, an optio
 Passes over the audio:
 
 1. analysis (analysis.py): loudness, 100 ms frames, channel layout, the chain's measurements;
+   for an episode mastered alone, ``check``'s cached analysis of its file (no decode);
 2. rehearsals (stream.py), only when the limiter or the chain will change the loudness:
    decode → chain → gain → limiter → LAME on a sample of the programme, at most
    ``REHEARSALS``: the loudness the MP3 will read, and the overshoot LAME makes of the limited
@@ -19,7 +20,7 @@ than ``[audio] max_limiter_makeup`` over target − input: a programme whose pea
 limiting is published quieter, with a warning naming the fix (the leveler), not squashed.
 
 Channels: ``auto`` keeps mono as mono and stereo as stereo, but stereo whose L − R is under
-``DUAL_MONO_DB`` of L + R (dual mono, dithered or not) is published as mono. Mono is mastered to
+``dual_mono_db`` (findings.py) of L + R (dual mono, dithered or not) is published as mono. Mono is mastered to
 ``loudness_mono`` as ``ebur128`` reads the mono file (AES TD1004: −19 LUFS mono sounds as loud
 as −16 stereo, since a player sends the one channel to both speakers).
 """
@@ -36,6 +37,7 @@ from ..config import AudioSettings
 from ..errors import AudioError
 from ..files import atomic_path
 from .analysis import Progress, analyse
+from .analyze import Analysis
 from .decode import Program
 from .encode import Mp3Format
 from .limiter import LimiterStats
@@ -90,13 +92,17 @@ def master(
     settings: AudioSettings,
     out: Path,
     *,
+    checked: Analysis | None = None,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> MasterResult:
     """Master ``program`` into ``out`` (written atomically), and each of ``[audio] renditions``
-    beside it (``rendition_path``) from the same PCM; AudioError if it cannot be done."""
+    beside it (``rendition_path``) from the same PCM; AudioError if it cannot be done.
+
+    ``checked``: ``check``'s analysis of the episode's file (spares pass 1 where it can)."""
     report = on_progress or (lambda fraction: None)
-    found = analyse(program, settings, exe=exe, on_progress=lambda f: report(0.1 * f))
+    found = analyse(program, settings, checked=checked, exe=exe,
+                    on_progress=lambda f: report(0.1 * f))  # fmt: skip
     fmt = Mp3Format(found.channels, settings.sample_rate, settings.bitrate_for(found.channels))
     target = settings.loudness_mono if fmt.channels == 1 else settings.loudness
     chain = Chain(settings.process, found.loudness.integrated, found.frames, found.low_band)

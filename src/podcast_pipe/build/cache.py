@@ -22,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 from .. import mediatypes
+from ..audio import analyze
 from ..audio.renditions import rendition_path
 from ..errors import BuildError
 from ..files import atomic_path, sha256_file, write_atomic
@@ -39,6 +40,7 @@ from .record import (
 )
 
 CLIPS = "clips"  # the intros and outros, trimmed, as WAV
+ANALYSIS = analyze.CACHE.name  # check's analyses of the sources, by content hash
 IMMUTABLE = "public, max-age=31536000, immutable"  # a key names its content
 
 
@@ -74,6 +76,9 @@ class WorkspaceCache:
 
     def clips_dir(self) -> Path:
         return self.folder / CLIPS
+
+    def analysis_dir(self) -> Path:
+        return self.folder / ANALYSIS  # where `check` keeps its analyses
 
     def adopt(self, job: MasterJob, shared: StoreCache, mastered: Mastered) -> Mastered:
         """Copy a master from the shared store into this workspace's cache."""
@@ -141,6 +146,9 @@ class StoreCache:
 
     def clips_dir(self) -> Path:
         return Path(tempfile.gettempdir()) / "podcast-pipe-clips"
+
+    def analysis_dir(self) -> Path:
+        return Path(tempfile.gettempdir()) / "podcast-pipe-analysis"
 
     def fetch(self, location: str, dest: Path) -> None:
         data = self.target.get(location)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..audio.analyze import analysis_of
 from ..audio.master import MASTER_VERSION, master
 from ..audio.program import assemble
 from ..config import AudioSettings
@@ -77,6 +78,8 @@ class Cache(Protocol):
 
     def clips_dir(self) -> Path: ...
 
+    def analysis_dir(self) -> Path: ...
+
 
 def run(
     job: MasterJob,
@@ -92,10 +95,13 @@ def run(
     with tempfile.TemporaryDirectory(prefix="podcast-pipe-") as folder:
         scratch = Path(folder)
         intro, outro = (cache.local(b, scratch) if b else None for b in (job.intro, job.outro))
-        program = assemble(cache.local(job.source, scratch), intro, outro, job.settings,
-                           exe=exe, clip_cache=cache.clips_dir())  # fmt: skip
+        source = cache.local(job.source, scratch)
+        checked = analysis_of(source, job.source.sha256, cache.analysis_dir(), exe=exe)
+        program = assemble(source, intro, outro, job.settings, exe=exe,
+                           clip_cache=cache.clips_dir())  # fmt: skip
         out = scratch / "master.mp3"
-        result = master(program, job.settings, out, exe=exe, on_progress=on_progress)
+        result = master(program, job.settings, out, checked=checked, exe=exe,
+                        on_progress=on_progress)  # fmt: skip
         return cache.put(job, out, CachedMaster(result, program.offset_s))
 
 

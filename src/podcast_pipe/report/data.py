@@ -98,7 +98,7 @@ def episode_report(
     warnings = []
     if analysis:
         found = audio_problems(analysis, episode.audio_path, channels_setting=show.audio.channels,
-                               loudness=show.audio.loudness)  # fmt: skip
+                               mono_target=show.audio.loudness_mono)  # fmt: skip
         warnings = [f"{w.message} — {w.hint}" for w in found.warnings]
     warnings += build_warnings(
         timeline.gain_reduction_db,
