@@ -7,6 +7,7 @@ never needed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -65,6 +66,19 @@ def parse_time(line: bytes) -> float | None:
     return -value if sign else value
 
 
+PIPE_BYTES = 1 << 20  # Linux's default 64 KiB makes the stages of a pipeline wait on each other
+
+
+def _widen(pipe: IO | None) -> None:
+    """Enlarge a pipe's buffer where the system allows it (Linux; up to pipe-max-size)."""
+    if pipe is None:
+        return
+    with contextlib.suppress(ImportError, AttributeError, OSError):
+        import fcntl  # POSIX; F_SETPIPE_SZ: Linux
+
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
 class FFmpeg:
     """One running ffmpeg: stderr is drained on a thread (no pipe deadlock) and kept for errors.
 
@@ -103,6 +117,8 @@ class FFmpeg:
             ) from exc
         if nice:
             os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
+        for pipe in (self.process.stdin, self.process.stdout):
+            _widen(pipe)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 

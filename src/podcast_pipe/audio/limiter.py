@@ -82,6 +82,29 @@ def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
     return np.minimum(suffix[: n - width + 1], prefix[width - 1 : n])
 
 
+def _linked_peak(frames: np.ndarray) -> np.ndarray:
+    """The largest absolute value over the channels of each frame (linked channels)."""
+    peak = np.abs(frames[:, 0])
+    for channel in range(1, frames.shape[1]):
+        np.maximum(peak, np.abs(frames[:, channel]), out=peak)
+    return peak
+
+
+def _energy(frames: np.ndarray) -> np.ndarray:
+    """Sum of squares over the channels of each frame."""
+    energy = np.square(frames[:, 0], dtype=np.float64)
+    for channel in range(1, frames.shape[1]):
+        energy += np.square(frames[:, channel], dtype=np.float64)
+    return energy
+
+
+def _starts(start: int, frames: int, period: int) -> np.ndarray:
+    """Offsets in a block of ``frames`` frames, beginning at frame ``start``, where a new
+    ``period`` begins; 0 first (for ``reduceat``)."""
+    following = np.arange(-(-(start + 1) // period) * period, start + frames, period) - start
+    return np.concatenate([[0], following[following > 0]]).astype(np.intp)
+
+
 @dataclass(frozen=True)
 class LimiterStats:
     """What the limiter did to the programme (dB, seconds, share 0..1)."""
@@ -196,11 +219,13 @@ class TruePeakLimiter:
         return self.process(np.zeros((self.latency, self._pending.shape[1]), np.float32))
 
     def _gain(self, held: np.ndarray) -> np.ndarray:
-        """Release (in dB, program-dependent) and attack smoothing of the held gains."""
-        with np.errstate(divide="ignore"):
-            reduction = -20 * np.log10(held.astype(np.float64))
-            log_reduction = np.log(np.maximum(reduction, 0.0))
-        limited = reduction > 0
+        """Release (in dB, program-dependent) and attack smoothing of the held gains.
+
+        The logarithms and powers are taken only where there is a reduction: most frames of
+        even a limited block have none."""
+        limited = held < 1
+        log_reduction = np.full(len(held), -np.inf)
+        log_reduction[limited] = np.log(-20 * np.log10(held[limited].astype(np.float64)))
         recent = np.concatenate([self._limited_recent, limited])
         counts = np.cumsum(recent, dtype=np.int64)
         width = len(self._limited_recent)
@@ -213,7 +238,9 @@ class TruePeakLimiter:
         running = np.maximum.accumulate(np.concatenate([start, log_reduction + decay]))[1:]
         released = running - decay
         self._log_reduction = float(released[-1])
-        gains = np.where(released > RESIDUAL, 10 ** (-np.exp(released) / 20), 1.0)
+        gains = np.ones(len(held))
+        active = released > RESIDUAL
+        gains[active] = 10 ** (-np.exp(released[active]) / 20)
         if self._out == 0:  # nothing before the start to ramp down on: start down
             self._smoothing[:] = gains[0]
         history = np.concatenate([self._smoothing, gains])
@@ -230,7 +257,7 @@ class TruePeakLimiter:
         self._tail = extended[len(extended) - (TAPS - 1) :]
         self._received += frames
         required = np.ones(frames, np.float32)
-        linked = np.abs(extended[HALF - 1 : HALF + frames]).max(axis=1)
+        linked = _linked_peak(extended[HALF - 1 : HALF + frames])
         edges = np.maximum(linked[:-1], linked[1:])  # both ends of each interval
         count = -(-frames // BLOCK)
         padded = np.zeros(count * BLOCK, np.float32)
@@ -260,17 +287,16 @@ class TruePeakLimiter:
 
     def _account(self, out: np.ndarray, gain: np.ndarray | None) -> None:
         """Figures per frame, per second and per region for :attr:`stats`."""
-        start = self._out
-        regions = (start + np.arange(len(out))) // self.region
-        energy = np.einsum("ij,ij->i", out, out, dtype=np.float64)
-        first = int(regions[0])
-        sums = np.bincount(regions - first, weights=energy)
+        start, frames = self._out, len(out)
+        first = start // self.region
+        regions = _starts(start, frames, self.region)  # offsets in ``out`` where regions begin
+        energy = _energy(out)
+        sums = np.add.reduceat(energy, regions, dtype=np.float64)
         if len(self._energy_in) > first:
             self._energy_in[first] += sums[0]
             sums = sums[1:]
         self._energy_in.extend(sums.tolist())
-        seconds = (start + np.arange(len(out))) // self.sample_rate
-        last = int(seconds[-1])
+        last = (start + frames - 1) // self.sample_rate
         self._per_second.extend([0.0] * (last + 1 - len(self._per_second)))
         if gain is None or gain.min() >= 1:
             return
@@ -278,14 +304,18 @@ class TruePeakLimiter:
         self._limited += int(limited.sum())
         self._heavy += int((gain < 10 ** (-HEAVY_DB / 20)).sum())
         self._min_gain = min(self._min_gain, float(gain.min()))
-        drop = np.bincount(regions - first, weights=energy * (1 - gain.astype(np.float64) ** 2))
+        lost = energy * (1 - gain.astype(np.float64) ** 2)
+        drop = np.add.reduceat(lost, regions)
         for offset in np.flatnonzero(drop):
             self._energy_drop[first + offset] = (
                 self._energy_drop.get(first + offset, 0) + drop[offset]
             )
-        for second in np.unique(seconds[limited]):
-            deepest = float(gain[seconds == second].min())
-            self._per_second[second] = max(self._per_second[second], -20 * math.log10(deepest))
+        seconds = _starts(start, frames, self.sample_rate)
+        deepest = np.minimum.reduceat(gain, seconds)
+        for index in np.flatnonzero(deepest < 10 ** (-ACTIVE_DB / 20)):
+            second = (start + int(seconds[index])) // self.sample_rate
+            reduction = -20 * math.log10(float(deepest[index]))
+            self._per_second[second] = max(self._per_second[second], reduction)
 
     def _block_p99(self) -> float:
         """99th percentile of the drop of 400 ms block levels, gated like BS.1770 (−70, −10)."""
