@@ -60,7 +60,7 @@ author = "Bench"
 language = "tr"
 explicit = false
 categories = ["Technology"]
-owner = { name = "B", email = "b@example.org" }
+owner = {{ name = "B", email = "b@example.org" }}
 [audio]
 process = {process}
 """
