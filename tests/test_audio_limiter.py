@@ -7,7 +7,7 @@ import wave
 import numpy as np
 import pytest
 
-from podcast_pipe.audio.limiter import ATTACK_S, HALF, PHASES, TAPS, TruePeakLimiter, sliding_min
+from podcast_pipe.audio.limiter import ATTACK_S, HALF, TAPS, TruePeakLimiter, phases, sliding_min
 from podcast_pipe.audio.meter import measure_file
 
 RATE = 44100
@@ -112,7 +112,7 @@ def test_the_oversampler_reads_each_in_between_phase_within_0_2_db(freq):
     for phase in np.linspace(0, np.pi, 5):
         signal = np.sin(2 * np.pi * freq * t + phase)
         windows = np.lib.stride_tricks.sliding_window_view(signal, TAPS)[200:-200]
-        between = windows @ PHASES.astype(np.float64)
+        between = windows @ phases().astype(np.float64)
         for k, delay in enumerate((0.25, 0.5, 0.75)):
             centre = np.arange(200, 200 + len(between)) + HALF - 1 + delay
             exact = np.sin(2 * np.pi * freq * centre / RATE + phase)

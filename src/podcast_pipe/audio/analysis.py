@@ -71,7 +71,9 @@ def analyse(
     branches = [f"{meter}[m]"]
     outputs = ["-map", "[m]", "-f", "null", "-"]
     if detect:  # the energy of L − R against that of L + R, on a 1 kHz copy (as check's)
-        branches.append(f"{analyze.LOW_COPY},pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual={_RMS_ONLY}[d]")
+        branches.append(
+            f"{analyze.LOW_COPY},pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual={_RMS_ONLY}[d]"
+        )
         outputs += ["-map", "[d]", "-f", "null", "-"]
     low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
     if low_band:

@@ -1,8 +1,8 @@
 """One fast decode pass per audio file, so ``check`` knows every file is real, complete audio.
 
 A single ffmpeg run meters the file at its own rate (``ebur128`` without true peak, its 100 ms
-frame log kept for the curves and the noise floor; ``silencedetect``; ``volumedetect`` for
-samples near full scale) and, on a copy resampled to 1 kHz where every other measure is nearly
+frame log kept for the curves, the silences and the noise floor; ``volumedetect`` for samples
+near full scale) and, on a copy resampled to 1 kHz where every other measure is nearly
 free, DC offset and level per channel, the level of L+R and L−R (dual mono, an inverted
 channel) and of narrow 50/60 Hz bands against their neighbours (mains hum).
 ``astats`` at the file's own rate would cost as much as an MP3 encode; this pass costs about a
@@ -39,7 +39,7 @@ ANALYSIS_VERSION = 3  # bump when what is measured, or how, changes
 CACHE = Path(".cache") / "analysis"
 INDEX = "index.json"
 LOW_RATE = 1000  # Hz: the side measures' copy (hum bands, channel levels)
-SILENCE_DB = -50.0  # silencedetect threshold
+SILENCE_LUFS = -50.0  # momentary loudness (400 ms) under this: silence
 SILENCE_MIN_S = 1.0  # shortest silence recorded (shown on the inspector's time axis)
 HUM_HZ = (50, 60)  # mains frequencies
 HUM_REFERENCE_HZ = (35, 85)  # bands either side: a hum is a line above its neighbourhood
@@ -48,7 +48,6 @@ TIMEOUT_S = 3600
 # Bigger frames: per-frame overhead, not arithmetic, is most of the cost of the side measures.
 LOW_COPY = f"aresample={LOW_RATE}:filter_size=8,asetnsamples=n={LOW_RATE}:p=0"
 _FRAME = re.compile(r"t:\s*([\d.]+)\s+TARGET:\S+ LUFS\s+M:\s*(\S+)\s+S:\s*(\S+)")
-_SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 # Builds analyse on several threads: one writer at a time for the index and the cache files
 # (their temporary names are per process).
 _WRITING = threading.Lock()
@@ -196,7 +195,10 @@ def _start(path: Path, exe: str | None) -> FFmpeg | None:
     if path.stat().st_size == 0:
         return None
     outputs = [arg for n in range(3) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
-    return FFmpeg(["-i", path, "-filter_complex", _graph(), *outputs], subject=path, exe=exe)
+    # One filter thread: the other core hashes the file meanwhile, and the graph's threads would
+    # spend more on hand-offs than they save.
+    args = ["-filter_complex_threads", "1", "-i", path, "-filter_complex", _graph(), *outputs]
+    return FFmpeg(args, subject=path, exe=exe)
 
 
 def _finish(process: FFmpeg | None, path: Path, sha256: str) -> Analysis:
@@ -219,8 +221,7 @@ def _finish(process: FFmpeg | None, path: Path, sha256: str) -> Analysis:
 
 def _graph() -> str:
     """The meters at the file's rate; everything else on a 1 kHz copy (see the docstring)."""
-    silences = f"silencedetect=n={SILENCE_DB}dB:d={SILENCE_MIN_S}"
-    meter = f"ebur128=framelog=info:peak=sample,{silences},volumedetect"
+    meter = "ebur128=framelog=info:peak=sample,volumedetect"
     low = LOW_COPY
     bands = (*HUM_HZ, *HUM_REFERENCE_HZ)
     # Two narrow band-passes in series: steep enough that a line stands out of its neighbours.
@@ -285,7 +286,7 @@ def _parse(
         momentary=_per_second(frames, 1),
         short_term=_per_second(frames, 2),
         frame_log=_frame_log(frames),
-        silences=_silences(text, decoded_s),
+        silences=_silences(frames, decoded_s),
         # A mono file's 1 kHz copy is upmixed for the L+R/L−R branch: its first channel is it.
         stats=[_channel(values) for values in stats.get("channels", [])[:channels]],
         sum_rms_db=_level(stats, "pair", 0),
@@ -362,14 +363,21 @@ def _frame_log(frames: list[tuple[float, float, float]]) -> str:
     return base64.b64encode(log.tobytes()).decode("ascii")
 
 
-def _silences(text: str, duration_s: float) -> list[tuple[float, float]]:
-    """(start, end) pairs; ffmpeg < 6 leaves a trailing silence without its end."""
+def _silences(
+    frames: list[tuple[float, float, float]], duration_s: float
+) -> list[tuple[float, float]]:
+    """(start, end) of each stretch of at least ``SILENCE_MIN_S`` whose momentary loudness
+    stays under ``SILENCE_LUFS``, from the frames (a frame at t covers t − 0.4 … t)."""
     silences: list[tuple[float, float]] = []
-    for kind, value in _SILENCE.findall(text):
-        if kind == "start":
-            silences.append((max(0.0, float(value)), round(duration_s, 3)))
-        elif silences:
-            silences[-1] = (silences[-1][0], float(value))
+    start: float | None = None
+    for t, momentary, _ in [*frames, (math.inf, 0.0, 0.0)]:
+        if momentary < SILENCE_LUFS:
+            start = max(0.0, t - 0.4) if start is None else start
+            end = min(t, duration_s)
+        elif start is not None:
+            if end - start >= SILENCE_MIN_S:
+                silences.append((round(start, 3), round(end, 3)))
+            start = None
     return silences
 
 

@@ -121,7 +121,9 @@ def _warnings(a: Analysis, channels_setting: str, mono_target: float) -> list[tu
     return found
 
 
-def _channel_warnings(a: Analysis, channels_setting: str, mono_target: float) -> list[tuple[str, str]]:
+def _channel_warnings(
+    a: Analysis, channels_setting: str, mono_target: float
+) -> list[tuple[str, str]]:
     found = []
     share = a.near_full_scale / a.samples if a.samples else 0.0
     if a.sample_peak >= limit("clip_peak_db") and share > limit("clip_share"):

@@ -15,6 +15,7 @@ reaches the ceiling comes out bit-identical.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -37,8 +38,9 @@ RESIDUAL = math.log(0.001)  # a released reduction (dB) this small ends: a -80 d
 ACTIVE_DB = 0.1  # the limiter counts as active from this reduction on
 
 
-def _phases() -> np.ndarray:
-    """Taps of the three interpolating phases, shape (TAPS, 3).
+@functools.cache
+def phases() -> np.ndarray:
+    """Taps of the three interpolating phases, shape (TAPS, 3), float32 (made on first use).
 
     Each phase is the least-squares fit of a delay by 1/4, 2/4, 3/4 frame over the passband
     (a windowed sinc of this length loses dBs near Nyquist; this one reads within 0.1 dB).
@@ -46,17 +48,17 @@ def _phases() -> np.ndarray:
     offsets = np.arange(TAPS) - (HALF - 1)
     w = np.linspace(0, PASSBAND * np.pi, 4000)
     basis = np.concatenate([np.cos(np.outer(w, offsets)), np.sin(np.outer(w, offsets))])
-    phases = []
+    taps = []
     for delay in (0.25, 0.5, 0.75):
         wanted = np.concatenate([np.cos(w * delay), np.sin(w * delay)])
-        phases.append(np.linalg.lstsq(basis, wanted, rcond=None)[0])
-    return np.stack(phases, 1)
+        taps.append(np.linalg.lstsq(basis, wanted, rcond=None)[0])
+    return np.stack(taps, 1).astype(np.float32)
 
 
-PHASES = _phases().astype(np.float32)
 ROW = 64
 
 
+@functools.cache
 def _toeplitz() -> np.ndarray:
     """The three phases as one matrix: (ROW + TAPS - 1 frames) @ it = (3 × ROW outputs).
 
@@ -64,11 +66,8 @@ def _toeplitz() -> np.ndarray:
     """
     matrix = np.zeros((ROW + TAPS - 1, 3, ROW), np.float32)
     for t in range(ROW):
-        matrix[t : t + TAPS, :, t] = PHASES
+        matrix[t : t + TAPS, :, t] = phases()
     return matrix.reshape(ROW + TAPS - 1, 3 * ROW)
-
-
-TOEPLITZ = _toeplitz()
 
 
 def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
@@ -275,7 +274,7 @@ class TruePeakLimiter:
         # over threads, and the hand-off costs 10-50x the arithmetic while ffmpeg keeps both
         # cores busy.
         stacked = windows.reshape(-1, BLOCK // ROW, ROW + TAPS - 1)
-        between = np.abs(stacked @ TOEPLITZ).reshape(-1, 3, ROW)
+        between = np.abs(stacked @ _toeplitz()).reshape(-1, 3, ROW)
         rows = (starts[:, None] + np.arange(ROW)).ravel()
         envelope = np.maximum(between.max(axis=1).reshape(-1, len(rows)).max(axis=0), padded[rows])
         kept = rows < frames
