@@ -13,7 +13,9 @@ Each programme is encoded plainly (``ffmpeg -i in -c:a libmp3lame -b:a 128k``), 
 and built with ``podcast-pipe build --force``, back to back, so the time ratio is of one moment:
 "vs ffmpeg" is the build after the check, "cold vs" check + build; on a shared
 machine wall-time ratios swing with the load, so CPU time (children's user + system) is given
-too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio). The 10-min (quick) or 60-min (full) generated
+too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio).
+"inspector" is what making the inspector's pages costs, as a share of the build (timed alone,
+from the build record, in a fresh interpreter: an upper bound). The 10-min (quick) or 60-min (full) generated
 programme is built once more with ``process = ["highpass", "denoise", "leveler"]``. Peak RSS is
 that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
@@ -197,6 +199,23 @@ def timed(command: list[str]) -> tuple[float, float, float]:
     return wall, cpu, peak / 1024
 
 
+# What the build does after mastering an episode for the inspector (report/): its page with the
+# plots, and the show's page; timed in a fresh interpreter, so matplotlib's import counts too.
+INSPECT = """
+import sys
+from pathlib import Path
+from podcast_pipe.build.record import read_record
+from podcast_pipe.build.run import finish_show
+from podcast_pipe.config import load_show
+from podcast_pipe.episodes import load_episodes
+from podcast_pipe.report import inspect_episode
+show = load_show(Path(sys.argv[1]))
+for episode in load_episodes(show).episodes:
+    inspect_episode(show, episode, read_record(show, episode.slug), 0.0)
+finish_show(show)
+"""
+
+
 def bench(programme: Programme) -> tuple[str, ...]:
     """Plain encode and build back to back; one table row."""
     plain = WORK / f"plain-{programme.wav.stem}.mp3"
@@ -206,6 +225,7 @@ def bench(programme: Programme) -> tuple[str, ...]:
     shutil.rmtree(root / "build" / CACHE, ignore_errors=True)
     checked, _, _ = timed([*CLI, "-C", str(root), "check"])
     wall, cpu, rss = timed([*CLI, "-C", str(root), "build", "--force"])
+    inspector, _, _ = timed([sys.executable, "-c", INSPECT, str(root)])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
     [record] = report["episodes"]
     episode = record["master"]
@@ -227,7 +247,7 @@ def bench(programme: Programme) -> tuple[str, ...]:
 HEADER = (
     "programme", "process", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
     "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
-    "CPU vs", "cold vs", "ffmpeg s", "RSS MB",
+    "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB",
 )  # fmt: skip
 
 
