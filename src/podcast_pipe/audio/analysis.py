@@ -1,7 +1,6 @@
 """Pass 1 of mastering: the programme's loudness, 100 ms frames and channel layout.
 
-An episode mastered alone (no intro, outro or trim; mono or stereo; no ``dehum``/``highpass``)
-reuses what ``check`` measured of its file (analyze.py, cached by content hash): no decode.
+An episode mastered alone (no intro, outro or trim; mono or stereo) reuses what ``check`` measured of its file (analyze.py, cached by content hash): no decode.
 Otherwise one decode of the whole programme through ``ebur128`` without true peak (fast),
 logging its frames (the inspector's timeline, the leveler's plan, the noise floor); for stereo
 with ``channels = "auto"``, the energy of L − R against L + R on a 1 kHz copy (dual mono:
@@ -24,7 +23,7 @@ from . import analyze
 from .decode import Program, read_pcm
 from .findings import dual_mono, file_error, limit, truncation_error
 from .meter import Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary, require_sound
-from .process import LowBand
+from .process import LowBand, LowBandFigures
 
 MONO_DB = 10 * math.log10(2)  # dual-mono stereo → mono reads this much lower (BS.1770)
 _RMS = re.compile(r"\[astats@dual @ 0x[0-9a-f]+\] RMS level dB: (\S+)")
@@ -40,7 +39,7 @@ class Analysis:
     loudness: Loudness
     channels: int
     frames: Frames  # momentary and short-term, in the output layout
-    low_band: LowBand | None = None  # the 1 kHz tap (dehum, highpass)
+    low_band: LowBandFigures | None = None  # the 1 kHz tap's findings (dehum, highpass)
 
 
 def analyse(
@@ -75,9 +74,9 @@ def analyse(
             f"{analyze.LOW_COPY},pan=stereo|c0=c0-c1|c1=c0+c1,astats@dual={_RMS_ONLY}[d]"
         )
         outputs += ["-map", "[d]", "-f", "null", "-"]
-    low_band = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
-    if low_band:
-        branches.append(f"{low_band.filters}[low]")
+    tap = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
+    if tap:
+        branches.append(f"{tap.filters}[low]")
         outputs += ["-map", "[low]", "-f", "f32le", "pipe:1"]
     if len(branches) > 1:
         labels = "".join(f"[b{n}]" for n in range(len(branches)))
@@ -92,12 +91,13 @@ def analyse(
         [*program.inputs(), "-filter_complex", graph, *outputs],
         subject=program.main.path,
         exe=exe,
-        stdout=subprocess.PIPE if low_band else subprocess.DEVNULL,
+        stdout=subprocess.PIPE if tap else subprocess.DEVNULL,
         on_progress=fraction(program, on_progress),
     )
-    if low_band:
+    if tap:
         for block in read_pcm(process, 1, CHUNK_FRAMES):
-            low_band.feed(block[:, 0])
+            tap.feed(block[:, 0])
+    low_band = tap.figures() if tap else None
     stderr = process.wait()
     loudness = parse_summary(stderr, process.last_time, "ebur128@programme")
     own = parse_summary(stderr, instance="ebur128@episode") if tapped else loudness
@@ -117,16 +117,14 @@ def _reuse(checked: analyze.Analysis, program: Program, settings: AudioSettings)
     """Pass 1 from ``check``'s analysis of the file, when the programme is that file alone."""
     alone = len(program.parts) == 1 and program.trim == (0.0, None)
     layout = settings.channels in ("auto", str(checked.channels))
-    if not (alone and layout and checked.channels in (1, 2)) or {"dehum", "highpass"} & set(
-        settings.process
-    ):
+    if not (alone and layout and checked.channels in (1, 2)):
         return None
     if error := file_error(checked, program.main.path):
         raise error
     nan = float("nan")
     loudness = Loudness(checked.integrated, checked.lra, nan, checked.sample_peak,
                         checked.duration_s)  # fmt: skip
-    found = Analysis(loudness, checked.channels, checked.frames())
+    found = Analysis(loudness, checked.channels, checked.frames(), checked.low_band())
     return _as_mono(found) if settings.channels == "auto" and dual_mono(checked) else found
 
 

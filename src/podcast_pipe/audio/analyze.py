@@ -4,7 +4,8 @@ A single ffmpeg run meters the file at its own rate (``ebur128`` without true pe
 frame log kept for the curves, the silences and the noise floor; ``volumedetect`` for samples
 near full scale) and, on a copy resampled to 1 kHz where every other measure is nearly
 free, DC offset and level per channel, the level of L+R and L−R (dual mono, an inverted
-channel) and of narrow 50/60 Hz bands against their neighbours (mains hum).
+channel), and a mono tap read by the speech chain's ``LowBand``: mains hum lines in the quietest
+stretches and the rumble under 80 Hz (what ``dehum`` and ``highpass`` plan from).
 ``astats`` at the file's own rate would cost as much as an MP3 encode; this pass costs about a
 fifth of one.
 
@@ -19,6 +20,7 @@ import base64
 import json
 import math
 import re
+import subprocess
 import threading
 from array import array
 from dataclasses import asdict, dataclass, field
@@ -31,19 +33,17 @@ import numpy as np
 from ..errors import FFmpegError
 from ..ffmpeg import FFmpeg
 from ..files import sha256_file, write_atomic
-from .decode import audio_stream
+from .decode import audio_stream, read_pcm
 from .meter import FRAME_S, Frames, parse_summary
+from .process import Hum, LowBand, LowBandFigures
 from .timeline import SILENT
 
 ANALYSIS_VERSION = 3  # bump when what is measured, or how, changes
 CACHE = Path(".cache") / "analysis"
 INDEX = "index.json"
-LOW_RATE = 1000  # Hz: the side measures' copy (hum bands, channel levels)
+LOW_RATE = 1000  # Hz: the side measures' copy (channel levels, the hum and rumble tap)
 SILENCE_LUFS = -50.0  # momentary loudness (400 ms) under this: silence
 SILENCE_MIN_S = 1.0  # shortest silence recorded (shown on the inspector's time axis)
-HUM_HZ = (50, 60)  # mains frequencies
-HUM_REFERENCE_HZ = (35, 85)  # bands either side: a hum is a line above its neighbourhood
-QUAD = "0.0-FL|1.0-FR|2.0-FC|3.0-BC"  # the four bands, in order, as one 4.0 stream
 TIMEOUT_S = 3600
 # Bigger frames: per-frame overhead, not arithmetic, is most of the cost of the side measures.
 LOW_COPY = f"aresample={LOW_RATE}:filter_size=8,asetnsamples=n={LOW_RATE}:p=0"
@@ -90,8 +90,15 @@ class Analysis:
     stats: list[ChannelStats] = field(default_factory=list)
     sum_rms_db: float = SILENT  # L+R, stereo only
     difference_rms_db: float = SILENT  # L−R
-    hum_db: dict[str, float] = field(default_factory=dict)  # by Hz: line over its neighbours
+    hum_hz: list[float] = field(default_factory=list)  # mains lines found (process.LowBand)
+    hum_over_floor_db: float = 0.0  # … this far over their neighbours, in the quietest stretches
+    rumble_level_db: float = SILENT  # content under 80 Hz, dBFS
     frame_log: str = ""  # every 100 ms frame's momentary and short-term LUFS: float32 pairs, base64
+
+    def low_band(self) -> LowBandFigures:
+        """The 1 kHz tap's findings, as the speech chain plans from them."""
+        hum = Hum(tuple(self.hum_hz), self.hum_over_floor_db) if self.hum_hz else None
+        return LowBandFigures(hum, self.rumble_level_db)
 
     def frames(self) -> Frames:
         """The 100 ms frames, as mastering's first pass reads them (it reuses this one)."""
@@ -190,31 +197,50 @@ def measure(path: Path, sha256: str = "", *, exe: str | None = None) -> Analysis
     return _finish(_start(path, exe), path, sha256)
 
 
-def _start(path: Path, exe: str | None) -> FFmpeg | None:
+class _Pass:
+    """The running decode of a file, its 1 kHz mono tap read into a ``LowBand`` on a thread
+    (so that the decode never waits while the caller hashes the file)."""
+
+    def __init__(self, path: Path, exe: str | None) -> None:
+        outputs = [arg for n in range(2) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
+        outputs += ["-map", "[tap]", "-f", "f32le", "pipe:1"]
+        # One filter thread: the other core hashes the file meanwhile, and the graph's threads
+        # would spend more on hand-offs than they save.
+        args = ["-filter_complex_threads", "1", "-i", path, "-filter_complex", _graph(), *outputs]
+        self.process = FFmpeg(args, subject=path, exe=exe, stdout=subprocess.PIPE)
+        self.tap = LowBand()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for block in read_pcm(self.process, 1, LOW_RATE * 64):
+            self.tap.feed(block[:, 0])
+
+    def kill(self) -> None:
+        self.process.kill()
+
+
+def _start(path: Path, exe: str | None) -> _Pass | None:
     """The running decode of ``path`` (None for an empty file: nothing to decode)."""
-    if path.stat().st_size == 0:
-        return None
-    outputs = [arg for n in range(3) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
-    # One filter thread: the other core hashes the file meanwhile, and the graph's threads would
-    # spend more on hand-offs than they save.
-    args = ["-filter_complex_threads", "1", "-i", path, "-filter_complex", _graph(), *outputs]
-    return FFmpeg(args, subject=path, exe=exe)
+    return _Pass(path, exe) if path.stat().st_size else None
 
 
-def _finish(process: FFmpeg | None, path: Path, sha256: str) -> Analysis:
-    if process is None:
+def _finish(running: _Pass | None, path: Path, sha256: str) -> Analysis:
+    if running is None:
         return Analysis(sha256, unreadable="the file is empty (0 bytes)")
+    process = running.process
     try:
         text = process.wait(TIMEOUT_S, check=False)
     except FFmpegError as exc:
         return Analysis(sha256, unreadable=exc.message)
+    running.reader.join()
     stream = audio_stream(text)
     if process.process.returncode != 0 or not stream:
         failed = process.process.returncode != 0
         reason = process.reason() if failed else "no audio stream ffmpeg can decode"
         return Analysis(sha256, unreadable=reason)
     try:
-        return _parse(text, path, sha256, stream, process.last_time)
+        return _parse(text, path, sha256, stream, process.last_time, running.tap.figures())
     except ValueError:  # no meter summary: nothing was decoded
         return Analysis(sha256, unreadable="no audio could be decoded from it")
 
@@ -222,45 +248,28 @@ def _finish(process: FFmpeg | None, path: Path, sha256: str) -> Analysis:
 def _graph() -> str:
     """The meters at the file's rate; everything else on a 1 kHz copy (see the docstring)."""
     meter = "ebur128=framelog=info:peak=sample,volumedetect"
-    low = LOW_COPY
-    bands = (*HUM_HZ, *HUM_REFERENCE_HZ)
-    # Two narrow band-passes in series: steep enough that a line stands out of its neighbours.
-    band = "bandpass=f={0}:width_type=q:w=8,bandpass=f={0}:width_type=q:w=8"
     level = "measure_overall=none:measure_perchannel=DC_offset+RMS_level"
     return ";".join(
         [
             "[0:a:0]asetnsamples=n=8192:p=0,asplit[m][low]",
             f"[m]{meter}[o0]",
-            f"[low]{low},astats@channels={level},asplit[st][mono]",
+            f"[low]{LOW_COPY},astats@channels={level},asplit[st][mono]",
             "[st]aformat=channel_layouts=stereo,asplit[a][b]",
             "[a]pan=mono|c0=c0+c1[s]",
             "[b]pan=mono|c0=c0-c1[d]",
             f"[s][d]join=inputs=2:channel_layout=stereo:map=0.0-FL|1.0-FR,astats@pair={level}[o1]",
-            f"[mono]aformat=channel_layouts=mono,asplit={len(bands)}"
-            + "".join(f"[h{hz}]" for hz in bands),
-            *(f"[h{hz}]{band.format(hz)}[b{hz}]" for hz in bands),
-            "".join(f"[b{hz}]" for hz in bands)
-            + f"join=inputs=4:channel_layout=4.0:map={QUAD},astats@bands={level}[o2]",
+            "[mono]aformat=channel_layouts=mono,aformat=sample_fmts=flt[tap]",
         ]
     )
 
 
-def _hum(bands: list[dict[str, float]]) -> dict[str, float]:
-    """How far each mains band stands above the mean power of the reference bands (dB)."""
-    levels = [b.get("RMS level dB", SILENT) for b in bands]
-    if len(levels) != len(HUM_HZ) + len(HUM_REFERENCE_HZ):
-        return {}
-    references = levels[len(HUM_HZ) :]
-    power = sum(10 ** (level / 10) for level in references) / len(references)
-    reference = 10 * math.log10(power) if power > 0 else SILENT
-    return {
-        str(hz): round(level - reference, 1)
-        for hz, level in zip(HUM_HZ, levels[: len(HUM_HZ)], strict=True)
-    }
-
-
 def _parse(
-    text: str, path: Path, sha256: str, stream: tuple[str, int, int], decoded_s: float
+    text: str,
+    path: Path,
+    sha256: str,
+    stream: tuple[str, int, int],
+    decoded_s: float,
+    low_band: LowBandFigures,
 ) -> Analysis:
     codec, rate, channels = stream
     frames = [(float(t), _db(m), _db(s)) for t, m, s in _FRAME.findall(text)]
@@ -291,7 +300,9 @@ def _parse(
         stats=[_channel(values) for values in stats.get("channels", [])[:channels]],
         sum_rms_db=_level(stats, "pair", 0),
         difference_rms_db=_level(stats, "pair", 1),
-        hum_db=_hum(stats.get("bands", [])),
+        hum_hz=list(low_band.hum.frequencies) if low_band.hum else [],
+        hum_over_floor_db=low_band.hum.over_floor_db if low_band.hum else 0.0,
+        rumble_level_db=_finite(low_band.rumble_level_db),
     )
 
 

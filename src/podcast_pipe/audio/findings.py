@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..errors import AudioError, Problems
 from .analyze import Analysis
+from .process import HUM_DB
 
 # name: (value, what it means). The one table of the inspector's limits.
 THRESHOLDS: dict[str, tuple[float, str]] = {
@@ -25,7 +26,11 @@ THRESHOLDS: dict[str, tuple[float, str]] = {
     "silent_channel_db": (40.0, "one channel this many dB quieter than the other"),
     "inverted_db": (10.0, "L+R this many dB quieter than L−R: a channel is out of phase"),
     "dual_mono_db": (60.0, "L−R this many dB under L+R (energy): dual mono, published as mono"),
-    "hum_db": (6.0, "a 50/60 Hz band this many dB over its neighbours: mains hum"),
+    "hum_db": (
+        HUM_DB,
+        "a 50/60 Hz line this many dB over its neighbouring frequencies in the "
+        "quietest stretches: mains hum (what `dehum` notches)",
+    ),
     "snr_db": (20.0, "speech (90th pct. momentary) over the noise floor (10th pct.) under this"),
     "noise_steady_db": (
         6.0,
@@ -109,10 +114,10 @@ def _warnings(a: Analysis, channels_setting: str, mono_target: float) -> list[tu
             found.append((f"{length:.0f} s of silence at {_clock(start)}",
                           "cut the gap in your editor if it is not meant"))  # fmt: skip
     found += _channel_warnings(a, channels_setting, mono_target)
-    if any(h >= limit("hum_db") for h in a.hum_db.values()):
-        hz = max(a.hum_db, key=lambda k: a.hum_db[k])
-        found.append((f"mains hum: a {hz} Hz line {a.hum_db[hz]:.0f} dB over its surroundings",
-                      f"apply a {hz} Hz notch (hum removal) in your editor, or fix the ground loop"))  # fmt: skip
+    if a.hum_hz:
+        hz = f"{min(a.hum_hz):g}"
+        found.append((f"mains hum: a {hz} Hz line {a.hum_over_floor_db:.0f} dB over its surroundings",
+                      'add "dehum" to [audio] process, or fix the ground loop'))  # fmt: skip
     snr = a.speech_lufs - a.noise_lufs
     floor = a.noise_lufs > limit("silent_lufs") and a.noise_spread_db < limit("noise_steady_db")
     if floor and limit("speech_dynamics_db") <= snr < limit("snr_db"):

@@ -58,6 +58,19 @@ class Hum:
     over_floor_db: float
 
 
+@dataclass(frozen=True)
+class LowBandFigures:
+    """What the 1 kHz tap found: the mains hum (or None) and the level of the content under
+    ``RUMBLE_HZ`` (dBFS, mean power); ``check``'s analysis keeps them, the chain plans from them."""
+
+    hum: Hum | None
+    rumble_level_db: float
+
+    def rumble_db(self, integrated: float) -> float:
+        """Level under ``RUMBLE_HZ`` relative to the programme's loudness (dB)."""
+        return self.rumble_level_db - (integrated + 0.691)
+
+
 class LowBand:
     """The analysis pass's 1 kHz tap: mains hum lines (in the quietest segments) and rumble."""
 
@@ -109,14 +122,14 @@ class LowBand:
         frequencies = tuple(MAINS[mains] * (k + 1) for k in notched)
         return Hum(frequencies, round(float(over[mains, notched].mean()), 1))
 
-    def rumble_db(self, integrated: float) -> float:
-        """Level under ``RUMBLE_HZ`` relative to the programme's loudness (dB)."""
+    def figures(self) -> LowBandFigures:
+        """The hum and the rumble level of what was fed."""
         total = self._spectrum.sum()
-        if total <= 0:
-            return -math.inf
-        share = self._spectrum[self._bins < RUMBLE_HZ].sum() / total
-        mean_power = float(np.mean(self._power)) * share
-        return 10 * math.log10(max(mean_power, 1e-30)) - (integrated + 0.691)
+        rumble = -math.inf
+        if total > 0:
+            share = self._spectrum[self._bins < RUMBLE_HZ].sum() / total
+            rumble = 10 * math.log10(max(float(np.mean(self._power)) * share, 1e-30))
+        return LowBandFigures(self.hum(), rumble)
 
 
 class Chain:
@@ -127,14 +140,14 @@ class Chain:
         steps: tuple[str, ...],
         integrated: float,
         frames: Frames,
-        low_band: LowBand | None = None,
+        low_band: LowBandFigures | None = None,
     ) -> None:
         self.steps = steps
         self.integrated = integrated
         self.frames = frames
         filters: list[str] = []
         self._figures: list[StepFigures] = []
-        self.hum = low_band.hum() if low_band and "dehum" in steps else None
+        self.hum = low_band.hum if low_band and "dehum" in steps else None
         self.floor = _floor(frames.momentary)
         if "highpass" in steps:
             filters.append(HIGHPASS)
