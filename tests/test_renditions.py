@@ -19,6 +19,7 @@ from mutagen.oggopus import OggOpus
 from PIL import Image
 
 from namespace_rules import PODCAST_NS, violations
+from podcast_pipe.audio import master as master_module
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import MasterResult, master
 from podcast_pipe.audio.meter import measure_file
@@ -63,6 +64,46 @@ def test_renditions_meet_the_promise_or_say_so(make_audio, tmp_path, channels):
     assert not list(tmp_path.glob(".*part"))
 
 
+# A quiet tone under sharp clicks, in two equal channels (published as mono): the limiter holds
+# the PCM under the ceiling, the AAC encoder overshoots it by 2 dB at its default bitrate (and
+# the gain rule caps the loudness: the renditions follow the MP3's level).
+CLICKS = "aevalsrc='0.05*sin(2*PI*440*t)+0.9*lt(mod(t\\,0.5)\\,0.001)':s=44100"
+
+
+@pytest.mark.parametrize(
+    ("graph", "kbps"),
+    [(CLICKS, None), (SPEECH, 12)],  # at 12 kbps Opus reads 1 LU low, AAC loud and over
+    ids=["aac-overshoot", "low-bitrate"],
+)
+def test_a_rendition_that_misses_is_encoded_again_alone_onto_the_promise(
+    make_audio, tmp_path, monkeypatch, graph, kbps
+):
+    if kbps:
+        for name, codec in CODECS.items():
+            monkeypatch.setitem(CODECS, name, dataclasses.replace(codec, kbps_mono=kbps))
+    firsts = []
+    reaim = master_module._reaim_rendition
+
+    def spy(aim, first, *args, **kwargs):
+        firsts.append(first)
+        return reaim(aim, first, *args, **kwargs)
+
+    monkeypatch.setattr(master_module, "_reaim_rendition", spy)
+    out = tmp_path / "ep.mp3"
+    result = master(Program(probe(make_audio("s.wav", graph, 6, "-ac", "2"))), ALL, out)
+    level = min(result.target, result.output.integrated)
+    missed = [first.name for first in firsts if first.misses(level, -1.0)]
+    assert missed, [first.output for first in firsts]  # the case really misses at first
+    for rendition in result.renditions:
+        assert rendition.encodes == result.encodes + (rendition.name in missed)
+        measured = measure_file(rendition_path(out, rendition.name))
+        assert measured == rendition.output
+        assert abs(measured.integrated - level) <= 0.5 and measured.true_peak <= -1.0, measured
+        assert measured.duration_s == pytest.approx(6.0, abs=0.1)
+        assert rendition.cpu_s > 0
+    assert not any("rendition reads" in w for w in result.warnings)
+
+
 def test_without_renditions_only_the_mp3_is_written(make_audio, tmp_path):
     source = make_audio("s.wav", SPEECH, 3)
     result = master(Program(probe(source)), AudioSettings(), tmp_path / "ep.mp3")
@@ -102,6 +143,20 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     assert m4a["trkn"] == [(3, 0)] and m4a["disk"] == [(2, 0)]
     assert m4a["covr"][0][:2] == b"\xff\xd8"
     assert read_record(show_all, "bolum-1") == dataclasses.replace(record, action="up to date")
+    # Each encoder's CPU time, in build/report.json and on the inspector page.
+    report = json.loads((show_all.build_dir / "report.json").read_text(encoding="utf-8"))
+    master_data = report["episodes"][0]["master"]
+    assert master_data["cpu_s"] > 0
+    assert [(r["name"], r["encodes"]) for r in master_data["renditions"]] == [
+        ("opus", record.master.renditions[0].encodes),
+        ("aac", record.master.renditions[1].encodes),
+    ]
+    assert all(r["cpu_s"] > 0 for r in master_data["renditions"])
+    page = (show_all.build_dir / "bolum-1" / "report.html").read_text(encoding="utf-8")
+    for name, label in (("mp3", "MP3"), ("opus", "Opus"), ("aac", "AAC")):
+        cpu_s = re.search(rf"<th>{label} encoder</th><td class='n' data-figure='{name}_cpu_s' "
+                          r"data-value='([\d.]+)'>", page)  # fmt: skip
+        assert cpu_s and float(cpu_s.group(1)) > 0, name
     # The cache holds them with the master: a re-tag copies them without encoding.
     monkeypatch.setattr(build_job, "master", lambda *a, **k: pytest.fail("mastered again"))
     renamed = dataclasses.replace(episode, title="Yeni başlık")
