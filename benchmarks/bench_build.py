@@ -16,7 +16,10 @@ machine wall-time ratios swing with the load, so CPU time (children's user + sys
 too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio).
 "inspector" is what making the inspector's pages costs, as a share of the build (timed alone,
 from the build record, in a fresh interpreter: an upper bound). The 10-min (quick) or 60-min (full) generated
-programme is built once more with ``process = ["highpass", "denoise", "leveler"]``. Peak RSS is
+programme is built once more with ``process = ["highpass", "denoise", "leveler"]``, and once
+with ``renditions = ["mp3", "opus", "aac"]`` (its "vs ffmpeg" and "CPU vs": all three encodes
+against the plain MP3 encode). "encoders s CPU": each encoder's CPU seconds, from
+build/report.json. Peak RSS is
 that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
@@ -65,9 +68,11 @@ categories = ["Technology"]
 owner = {{ name = "B", email = "b@example.org" }}
 [audio]
 process = {process}
+renditions = {renditions}
 """
 EPISODE = '---\ntitle: "Bench"\ndate: 2026-01-12T16:03:00+03:00\n---\nBench.\n'
 CHAIN = ["highpass", "denoise", "leveler"]
+RENDITIONS = ["mp3", "opus", "aac"]
 REAL_MINUTES = 10
 
 
@@ -76,6 +81,7 @@ class Programme:
     name: str
     wav: Path
     process: list[str]
+    renditions: tuple[str, ...] = ("mp3",)
 
 
 def generated(minutes: int) -> Path:
@@ -134,10 +140,13 @@ def _ffmpeg(args: list[str], out: Path) -> None:
 
 def workspace(programme: Programme) -> Path:
     """A one-episode show whose episode is the WAV (linked, not copied)."""
-    root = WORK / f"show-{programme.name}{'-chain' if programme.process else ''}"
+    suffix = ("-chain" if programme.process else "") + ("-all" if programme.renditions[1:] else "")
+    root = WORK / f"show-{programme.name}{suffix}"
     (root / "episodes").mkdir(parents=True, exist_ok=True)
     (root / "feed").mkdir(exist_ok=True)
-    show = SHOW.format(process=json.dumps(programme.process))
+    show = SHOW.format(
+        process=json.dumps(programme.process), renditions=json.dumps(list(programme.renditions))
+    )
     (root / "podcast.toml").write_text(show, encoding="utf-8")
     (root / "episodes/bench.md").write_text(EPISODE, encoding="utf-8")
     link = root / "episodes/bench.wav"
@@ -231,23 +240,25 @@ def bench(programme: Programme) -> tuple[str, ...]:
     episode = record["master"]
     source, output = measure_file(programme.wav), measure_file(root / "build/bench.mp3")
     limiter = episode["limiter"]
+    encoders = [("mp3", episode.get("cpu_s", 0.0))]
+    encoders += [(r["name"], r.get("cpu_s", 0.0)) for r in episode.get("renditions", [])]
     over = episode["gain_db"] - (episode["target"] - episode["input"]["integrated"])
     return (
-        programme.name, "+".join(programme.process) or "-",
+        programme.name, "+".join(programme.process) or "-", "+".join(programme.renditions),
         f"{source.integrated:.1f}", f"{source.lra:.1f}", f"{source.true_peak:.1f}",
         f"{episode['gain_db']:+.1f}", f"{over:+.1f}",
         f"{output.integrated:.1f}", f"{output.lra:.1f}", f"{output.true_peak:.1f}",
         f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
         f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
         f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{(checked + wall) / baseline:.2f}x",
-        f"{baseline:.1f}", f"{rss:.0f}",
+        f"{inspector / wall:.0%}", f"{baseline:.1f}", f"{rss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
     )  # fmt: skip
 
 
 HEADER = (
-    "programme", "process", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
+    "programme", "process", "renditions", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
     "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
-    "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB",
+    "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB", "encoders s CPU",
 )  # fmt: skip
 
 
@@ -262,6 +273,7 @@ def programmes(minutes: list[int]) -> tuple[list[Programme], list[str]]:
             notes.append(f"{name}: not fetched ({exc.__class__.__name__}); generated audio only")
     chained = max([m for m in minutes if m <= 60], default=min(minutes))
     runs.append(Programme(f"speech-{chained}min", generated(chained), CHAIN))
+    runs.append(Programme(f"speech-{chained}min", generated(chained), [], tuple(RENDITIONS)))
     return runs, notes
 
 

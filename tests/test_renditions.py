@@ -8,17 +8,20 @@ import hashlib
 import io
 import json
 import re
+import subprocess
 
 import feedparser
+import imageio_ffmpeg
 import podcastparser
 import pytest
 from lxml import etree
 from mutagen.flac import Picture
-from mutagen.mp4 import MP4
+from mutagen.mp4 import MP4, Atoms
 from mutagen.oggopus import OggOpus
 from PIL import Image
 
 from namespace_rules import PODCAST_NS, violations
+from podcast_pipe.audio import master as master_module
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import MasterResult, master
 from podcast_pipe.audio.meter import measure_file
@@ -27,7 +30,7 @@ from podcast_pipe.build import build_episodes, read_record
 from podcast_pipe.build import job as build_job
 from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.config import AudioSettings, load_show
-from podcast_pipe.episodes import load_episodes
+from podcast_pipe.episodes import Chapter, load_episodes
 from podcast_pipe.errors import FFmpegError
 from podcast_pipe.files import sha256_file
 from podcast_pipe.manifest import parse_manifest
@@ -63,6 +66,46 @@ def test_renditions_meet_the_promise_or_say_so(make_audio, tmp_path, channels):
     assert not list(tmp_path.glob(".*part"))
 
 
+# A quiet tone under sharp clicks, in two equal channels (published as mono): the limiter holds
+# the PCM under the ceiling, the AAC encoder overshoots it by 2 dB at its default bitrate (and
+# the gain rule caps the loudness: the renditions follow the MP3's level).
+CLICKS = "aevalsrc='0.05*sin(2*PI*440*t)+0.9*lt(mod(t\\,0.5)\\,0.001)':s=44100"
+
+
+@pytest.mark.parametrize(
+    ("graph", "kbps"),
+    [(CLICKS, None), (SPEECH, 12)],  # at 12 kbps Opus reads 1 LU low, AAC loud and over
+    ids=["aac-overshoot", "low-bitrate"],
+)
+def test_a_rendition_that_misses_is_encoded_again_alone_onto_the_promise(
+    make_audio, tmp_path, monkeypatch, graph, kbps
+):
+    if kbps:
+        for name, codec in CODECS.items():
+            monkeypatch.setitem(CODECS, name, dataclasses.replace(codec, kbps_mono=kbps))
+    firsts = []
+    reaim = master_module._reaim_rendition
+
+    def spy(aim, first, *args, **kwargs):
+        firsts.append(first)
+        return reaim(aim, first, *args, **kwargs)
+
+    monkeypatch.setattr(master_module, "_reaim_rendition", spy)
+    out = tmp_path / "ep.mp3"
+    result = master(Program(probe(make_audio("s.wav", graph, 6, "-ac", "2"))), ALL, out)
+    level = min(result.target, result.output.integrated)
+    missed = [first.name for first in firsts if first.misses(level, -1.0)]
+    assert missed, [first.output for first in firsts]  # the case really misses at first
+    for rendition in result.renditions:
+        assert rendition.encodes == result.encodes + (rendition.name in missed)
+        measured = measure_file(rendition_path(out, rendition.name))
+        assert measured == rendition.output
+        assert abs(measured.integrated - level) <= 0.5 and measured.true_peak <= -1.0, measured
+        assert measured.duration_s == pytest.approx(6.0, abs=0.1)
+        assert rendition.cpu_s > 0
+    assert not any("rendition reads" in w for w in result.warnings)
+
+
 def test_without_renditions_only_the_mp3_is_written(make_audio, tmp_path):
     source = make_audio("s.wav", SPEECH, 3)
     result = master(Program(probe(source)), AudioSettings(), tmp_path / "ep.mp3")
@@ -76,10 +119,35 @@ def show_all(make_show, make_image):
     return make_show(audio=ALL)
 
 
+CHAPTERS = (
+    Chapter(0.0, "Giriş"),
+    Chapter(1.25, "Soru = cevap; #1", url="https://example.org/1"),
+    Chapter(3.0, "Son"),
+)
+
+
 @pytest.fixture
 def episode(make_episode, make_audio):
     audio = make_audio("episodes/bolum-1.wav", SPEECH, 4)
-    return make_episode("bolum-1", audio_path=audio, episode=3, season=2)
+    return make_episode("bolum-1", audio_path=audio, episode=3, season=2, chapters=CHAPTERS)
+
+
+def m4a_chapters(path):
+    """The M4A's chapters as ffmpeg reads them, (start s, title), and whether it holds a
+    QuickTime chapter track (a trak referenced by ``tref/chap``) besides Nero's ``chpl``."""
+    text = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-i", str(path)],
+                          capture_output=True, text=True).stderr  # fmt: skip
+    starts = re.findall(r"Chapter #0:\d+: start (\d+\.\d+), end", text)
+    titles = re.findall(r"Chapter #0:\d+: .*\n\s+Metadata:\n\s+title\s+: (.*)", text)
+    with path.open("rb") as file:
+        moov = Atoms(file).path(b"moov")[-1]
+        trefs = [a for trak in moov.findall(b"trak") for a in trak.children if a.name == b"tref"]
+        kinds = []
+        for tref in trefs:  # a tref holds typed references: size, type, track ids
+            file.seek(tref.offset + 12)
+            kinds.append(file.read(4))
+    quicktime = b"chap" in kinds
+    return [(float(a), t) for a, t in zip(starts, titles, strict=True)], quicktime
 
 
 def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, episode, monkeypatch):
@@ -97,11 +165,36 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     assert opus["TRACKNUMBER"] == ["3"] and opus["DISCNUMBER"] == ["2"]
     picture = Picture(base64.b64decode(opus["METADATA_BLOCK_PICTURE"][0]))
     assert picture.mime == "image/jpeg" and picture.data[:2] == b"\xff\xd8"
-    m4a = MP4(show_all.build_dir / "bolum-1.m4a")
+    assert [(opus[f"CHAPTER{n:03d}"], opus[f"CHAPTER{n:03d}NAME"]) for n in (1, 2, 3)] == [
+        (["00:00:00.000"], ["Giriş"]),
+        (["00:00:01.250"], ["Soru = cevap; #1"]),
+        (["00:00:03.000"], ["Son"]),
+    ]
+    assert opus["CHAPTER002URL"] == ["https://example.org/1"] and "CHAPTER004" not in opus
+    m4a_path = show_all.build_dir / "bolum-1.m4a"
+    m4a = MP4(m4a_path)
     assert m4a["\xa9nam"] == [episode.title] and m4a["\xa9alb"] == [show_all.title]
     assert m4a["trkn"] == [(3, 0)] and m4a["disk"] == [(2, 0)]
     assert m4a["covr"][0][:2] == b"\xff\xd8"
+    expected = [(c.start_s, c.title) for c in CHAPTERS]
+    assert [(c.start, c.title) for c in m4a.chapters] == expected  # Nero chpl
+    assert m4a_chapters(m4a_path) == (expected, True)  # and a QuickTime chapter track
+    assert measure_file(m4a_path).duration_s == pytest.approx(4.0, abs=0.1)
     assert read_record(show_all, "bolum-1") == dataclasses.replace(record, action="up to date")
+    # Each encoder's CPU time, in build/report.json and on the inspector page.
+    report = json.loads((show_all.build_dir / "report.json").read_text(encoding="utf-8"))
+    master_data = report["episodes"][0]["master"]
+    assert master_data["cpu_s"] > 0
+    assert [(r["name"], r["encodes"]) for r in master_data["renditions"]] == [
+        ("opus", record.master.renditions[0].encodes),
+        ("aac", record.master.renditions[1].encodes),
+    ]
+    assert all(r["cpu_s"] > 0 for r in master_data["renditions"])
+    page = (show_all.build_dir / "bolum-1" / "report.html").read_text(encoding="utf-8")
+    for name, label in (("mp3", "MP3"), ("opus", "Opus"), ("aac", "AAC")):
+        cpu_s = re.search(rf"<th>{label} encoder</th><td class='n' data-figure='{name}_cpu_s' "
+                          r"data-value='([\d.]+)'>", page)  # fmt: skip
+        assert cpu_s and float(cpu_s.group(1)) > 0, name
     # The cache holds them with the master: a re-tag copies them without encoding.
     monkeypatch.setattr(build_job, "master", lambda *a, **k: pytest.fail("mastered again"))
     renamed = dataclasses.replace(episode, title="Yeni başlık")
@@ -109,6 +202,11 @@ def test_the_build_tags_and_caches_the_renditions_with_the_master(show_all, epis
     assert again.action == "re-tagged"
     assert OggOpus(again.renditions[1].path)["TITLE"] == ["Yeni başlık"]
     assert MP4(again.renditions[2].path)["\xa9nam"] == ["Yeni başlık"]
+    # Tagging is byte-deterministic: the first tags again give the first bytes.
+    [back] = build_episodes(show_all, [episode])
+    assert back.action == "re-tagged" and back.renditions == record.renditions
+    [same] = build_episodes(show_all, [episode])
+    assert same.action == "up to date"
 
 
 P = f"{{{PODCAST_NS}}}"  # lxml's prefix of a podcast:* name

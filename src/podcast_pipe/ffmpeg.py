@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO
@@ -103,6 +104,7 @@ class FFmpeg:
         self.subject = subject
         self.on_progress = on_progress
         self.last_time = 0.0
+        self.cpu_s = 0.0  # user + system seconds, once :meth:`wait` has reaped it
         self._stderr: list[bytes] = []
         # Stats lines are always on: their last ``time=`` is the decoded duration.
         command = [exe or find_ffmpeg(), "-hide_banner", "-nostdin", "-y", "-stats"]
@@ -151,7 +153,7 @@ class FFmpeg:
     def wait(self, timeout: float | None = None, *, check: bool = True) -> str:
         """Wait for the exit; raise FFmpegError (naming the subject) unless it succeeded."""
         try:
-            code = self.process.wait(timeout)
+            code = self._reap(timeout)
         except subprocess.TimeoutExpired as exc:
             self.kill()
             raise FFmpegError(
@@ -167,6 +169,26 @@ class FFmpeg:
                 hint="check that it is a complete audio file; try converting it to WAV or FLAC",
             )
         return self.stderr
+
+    def _reap(self, timeout: float | None) -> int:
+        """Wait for the exit and keep the CPU time it used (``os.wait4``'s resource usage);
+        the Popen gets its return code as if it had waited itself."""
+        if self.process.returncode is not None or not hasattr(os, "wait4"):
+            return self.process.wait(timeout)  # already reaped (a poll), or not POSIX
+        deadline = None if timeout is None else time.monotonic() + timeout
+        delay = 0.0005
+        while True:
+            flags = 0 if deadline is None else os.WNOHANG
+            pid, status, usage = os.wait4(self.process.pid, flags)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(self.command, timeout)
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+        self.cpu_s = usage.ru_utime + usage.ru_stime
+        self.process.returncode = os.waitstatus_to_exitcode(status)
+        return self.process.returncode
 
     def reason(self) -> str:
         """The most telling line of ffmpeg's stderr, without its ``[module @ 0x…]`` prefix."""

@@ -13,7 +13,9 @@ Passes over the audio:
    by ``ebur128=peak=true`` per 100 ms frame while it is written (encode.py);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
    over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
-   overshoot LAME showed on this programme (``_reaim``).
+   overshoot LAME showed on this programme (``_reaim``);
+5. only for an Opus or AAC rendition off the promise: that rendition once more, alone
+   (``_reaim_rendition``).
 
 The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
 than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
@@ -27,6 +29,7 @@ as −16 stereo, since a player sends the one channel to both speakers).
 
 from __future__ import annotations
 
+import copy
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -44,7 +47,7 @@ from .limiter import LimiterStats
 from .meter import Frames, Loudness
 from .process import Chain, StepFigures
 from .renditions import RenditionResult, rendition_path
-from .stream import Render, rehearse, render
+from .stream import Render, rehearse, render, render_rendition
 from .timeline import Timeline
 
 MASTER_VERSION = 3  # bump when the same inputs would master differently
@@ -85,6 +88,7 @@ class MasterResult:
     chain: tuple[StepFigures, ...] = ()  # what each [audio] process step did
     timeline: Timeline = field(default_factory=Timeline)
     renditions: tuple[RenditionResult, ...] = ()  # the other encodings, beside the MP3
+    cpu_s: float = 0.0  # CPU seconds (user + system) of the MP3's encoder, every encode summed
 
 
 def master(
@@ -122,12 +126,15 @@ def master(
             for name in settings.renditions
             if name != "mp3"
         }
+        spent: dict[str, float] = {}  # CPU seconds by encoder, "mp3" and each rendition
         for attempt in range(1, MAX_ENCODES + 1):
             done = render(
                 program, fmt, gain.db, ceiling_db, temp, chain, exe=exe,
                 sample_peak_db=found.loudness.sample_peak, renditions=others, rendition_trim_db=-lame,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
+            for name, cpu_s in [("mp3", done.cpu_s), *((r.name, r.cpu_s) for r in done.renditions)]:
+                spent[name] = spent.get(name, 0.0) + cpu_s
             miss = target - done.output.integrated
             retune = abs(miss) > LOUDNESS_GOAL_LU and not (miss > 0 and gain.capped)
             if not (retune or done.output.true_peak > settings.true_peak) or attempt == MAX_ENCODES:
@@ -137,6 +144,15 @@ def master(
             if done.output.true_peak > settings.true_peak:
                 ceiling_db -= _reaim(done.frames, settings.true_peak)
         _check(program, settings, target, done.output, gain)
+        # A capped MP3 is published quieter (warned about): its renditions follow its level.
+        level = min(target, done.output.integrated) if gain.capped else target
+        aim = RenditionAim(program, fmt, chain, gain, ceiling_db, -lame, level, settings.true_peak)
+        renditions = tuple(
+            _reaim_rendition(aim, replace(r, cpu_s=round(spent[r.name], 2), encodes=attempt),
+                             others[r.name], exe=exe, on_progress=lambda f: report(0.3 + 0.7 * f))
+            for r in done.renditions
+        )  # fmt: skip
+        done = replace(done, renditions=renditions)
     source = replace(
         found.loudness,
         true_peak=round(done.limiter.true_peak_db - gain.db - chain.max_boost_db, 1),
@@ -150,10 +166,11 @@ def master(
         fmt,
         attempt,
         target,
-        _warnings(settings, target, done, gain),
+        _warnings(settings, target, done, gain, level),
         chain.figures(done.frames, gain.db),
         _timeline(found.frames, done, gain.db, chain),
         done.renditions,
+        round(spent["mp3"], 2),
     )
 
 
@@ -230,6 +247,49 @@ def _reaim(frames: Frames, true_peak: float) -> float:
     return max(0.0, highest - (true_peak - GUARD_DB))
 
 
+@dataclass(frozen=True)
+class RenditionAim:
+    """What a rendition's own encode starts from: the MP3's last encode (its gain rule, PCM
+    ceiling and the renditions' trim), and the ``level`` and ceiling the rendition must meet."""
+
+    program: Program
+    fmt: Mp3Format
+    chain: Chain
+    gain: GainRule
+    ceiling_db: float
+    trim_db: float
+    level: float
+    true_peak: float
+
+
+def _reaim_rendition(
+    aim: RenditionAim,
+    first: RenditionResult,
+    out: Path,
+    *,
+    exe: str | None,
+    on_progress: Progress,
+) -> RenditionResult:
+    """``first`` if it keeps the promise; else the rendition encoded once more, alone.
+
+    Over the ceiling, its limiter's ceiling is lowered so that its highest peak lands
+    ``GUARD_DB`` under it (the limiter, not a trim after it, takes the overshoot: the peaks
+    come down, the loudness mostly stays); the gain moves by the loudness missed plus what the
+    lower ceiling takes, at the gain rule's slope and never past its cap."""
+    if not first.misses(aim.level, aim.true_peak):
+        return first
+    read = first.output
+    over = read.true_peak > aim.true_peak
+    lower = read.true_peak - (aim.true_peak - GUARD_DB) if over else 0.0
+    gain = copy.copy(aim.gain)
+    gain.move(aim.level - read.integrated + lower * (1 - gain.slope))
+    again = render_rendition(
+        aim.program, aim.fmt, gain.db, aim.ceiling_db - lower, aim.chain, first.name, out,
+        trim_db=aim.trim_db, exe=exe, on_progress=on_progress,
+    )  # fmt: skip
+    return replace(again, cpu_s=round(first.cpu_s + again.cpu_s, 2), encodes=first.encodes + 1)
+
+
 def _check(
     program: Program, settings: AudioSettings, target: float, output: Loudness, gain: GainRule
 ) -> None:
@@ -248,14 +308,14 @@ def _check(
 
 
 def _warnings(
-    settings: AudioSettings, target: float, done: Render, gain: GainRule
+    settings: AudioSettings, target: float, done: Render, gain: GainRule, level: float
 ) -> tuple[str, ...]:
-    """Producer-readable: why the master (or a rendition) is not at the target, and the
-    setting that fixes it."""
+    """Producer-readable: why the master (or a rendition, aimed at ``level``) is not at the
+    target, and the setting that fixes it."""
     others = tuple(
         warning
         for rendition in done.renditions
-        if (warning := rendition.warning(target, settings.true_peak))
+        if (warning := rendition.warning(level, settings.true_peak))
     )
     output = done.output
     miss = target - output.integrated

@@ -3,8 +3,9 @@
 ``[audio] renditions`` lists them. Each encoder reads the same float PCM blocks the LAME
 encoder reads (no second decode, no second limiter), writes its file beside the MP3, and the
 file is metered with ``ebur128=peak=true`` once it is complete (an MP4 is only seekable then).
-A rendition that reads off the target or over the ceiling is kept, with its figures and a
-warning: the MP3 is the promise, the renditions follow it.
+A rendition that reads off the target or over the ceiling is encoded once more, alone
+(master.py); if that misses too it is kept, with its figures and a warning: the MP3 is the
+promise, the renditions follow it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 from .encode import Mp3Format
 from .meter import Loudness, measure_file
 
 OPUS_RATE = 48000  # Opus runs at 48 kHz whatever it is given
 TOLERANCE_LU = 0.5
+SHORTER_S = 0.5  # a rendition may end this much before its PCM (encoder delay, padding)
 
 
 @dataclass(frozen=True)
@@ -45,20 +48,28 @@ def rendition_path(mp3: Path, name: str) -> Path:
 
 @dataclass(frozen=True)
 class RenditionResult:
-    """A rendition's encoded file as the meter reads it."""
+    """A rendition's encoded file as the meter reads it, and what encoding it cost."""
 
     name: str
     bitrate_kbps: int
     output: Loudness
+    cpu_s: float = 0.0  # CPU seconds (user + system) of its encoder, every encode summed
+    encodes: int = 1
+
+    def misses(self, target: float, true_peak: float) -> bool:
+        """Off the target by more than ``TOLERANCE_LU``, or over the ceiling."""
+        out = self.output
+        return abs(out.integrated - target) > TOLERANCE_LU or out.true_peak > true_peak
 
     def warning(self, target: float, true_peak: float) -> str | None:
         """Why this rendition is off the promise, or None."""
-        out = self.output
-        if abs(out.integrated - target) <= TOLERANCE_LU and out.true_peak <= true_peak:
+        if not self.misses(target, true_peak):
             return None
+        out = self.output
         return (
             f"the {self.name} rendition reads {out.integrated:.1f} LUFS, {out.true_peak:.1f} dBTP "
-            f"(target {target:g} LUFS, ceiling {true_peak:g} dBTP); the MP3 is on target"
+            f"after {self.encodes} encodes (target {target:g} LUFS, ceiling {true_peak:g} dBTP); "
+            "the MP3 is on target"
         )
 
 
@@ -79,7 +90,7 @@ class RenditionEncoder:
         exe: str | None = None,
     ) -> None:
         codec = CODECS[name]
-        self.name, self.out = name, out
+        self.name, self.out, self.exe = name, out, exe
         self.bitrate_kbps = codec.kbps_mono if fmt.channels == 1 else codec.kbps_stereo
         pcm = ["-f", "f32le", "-ar", fmt.sample_rate, "-ac", fmt.channels, "-i", "pipe:0"]
         trim = ["-af", f"volume={trim_db:.2f}dB"] if trim_db else []
@@ -93,11 +104,19 @@ class RenditionEncoder:
     def stdin(self):
         return self.encoder.process.stdin
 
-    def finish(self, *, exe: str | None = None) -> RenditionResult:
-        """Close the input, wait for the encoder, and meter the file it wrote."""
+    def finish(self, duration_s: float) -> RenditionResult:
+        """Close the input, wait for the encoder, and meter the file it wrote, which must
+        last the ``duration_s`` of PCM it was given."""
         self.stdin.close()
         self.encoder.wait()
-        return RenditionResult(self.name, self.bitrate_kbps, measure_file(self.out, exe=exe))
+        output = measure_file(self.out, exe=self.exe)
+        if output.duration_s < duration_s - SHORTER_S:
+            raise AudioError(
+                f"the {self.name} encoder wrote {output.duration_s:.1f} s of {duration_s:.1f} s",
+                path=self.encoder.subject,
+                hint="check that the ffmpeg in use can encode it ([audio] ffmpeg)",
+            )
+        return RenditionResult(self.name, self.bitrate_kbps, output, self.encoder.cpu_s)
 
     def kill(self) -> None:
         self.encoder.kill()

@@ -12,6 +12,7 @@ import subprocess
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -39,6 +40,7 @@ class Render:
     output: Loudness
     frames: Frames
     limiter: TruePeakLimiter
+    cpu_s: float  # the MP3 encoder's CPU seconds
     renditions: tuple[RenditionResult, ...] = ()
 
 
@@ -73,7 +75,28 @@ def render(
     output = stream(
         program, fmt, gain_db, chain, limiter, encoder, tees, exe=exe, on_progress=on_progress
     )
-    return Render(output, encoder.frames, limiter, tuple(tee.finish(exe=exe) for tee in tees))
+    renditions = tuple(tee.finish(output.duration_s) for tee in tees)
+    return Render(output, encoder.frames, limiter, encoder.encoder.cpu_s, renditions)
+
+
+def render_rendition(
+    program: Program,
+    fmt: Mp3Format,
+    gain_db: float,
+    ceiling_db: float,
+    chain: Chain,
+    name: str,
+    out: Path,
+    *,
+    trim_db: float = 0.0,
+    exe: str | None = None,
+    on_progress: Progress | None = None,
+) -> RenditionResult:
+    """Decode → chain → gain → true-peak limiter → the ``name`` rendition alone, at ``out``:
+    one rendition encoded again, aimed apart from the MP3."""
+    encoder = RenditionEncoder(name, out, fmt, trim_db, subject=program.main.path, exe=exe)
+    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
+    return stream(program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress)
 
 
 @dataclass(frozen=True)
@@ -130,15 +153,16 @@ def stream(
     gain_db: float,
     chain: Chain,
     limiter: TruePeakLimiter,
-    sink: Encoder,
+    sink: Encoder | RenditionEncoder,
     tees: list[RenditionEncoder] | None = None,
     *,
     exe: str | None,
     on_progress: Progress | None,
-) -> Loudness:
+) -> Any:
     """Pipe the decoded programme through chain, gain and limiter into ``sink`` (and the
-    same blocks into each of ``tees``); what the sink measured. The decoder, this process
-    (numpy) and the encoders run at once, on both cores. The caller finishes the tees."""
+    same blocks into each of ``tees``); what the sink measured (its ``finish``). The decoder,
+    this process (numpy) and the encoders run at once, on both cores. The caller finishes the
+    tees."""
     tees = tees or []
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"

@@ -274,7 +274,8 @@ def _tag_renditions(
             continue
         with atomic_path(path) as temp:
             shutil.copyfile(rendition_path(master_mp3, name), temp)
-            write_rendition_tags(temp, name, show, episode, cached.result.output.duration_s)
+            write_rendition_tags(temp, name, show, episode, duration_s=cached.result.output.duration_s,
+                                 offset_s=cached.offset_s, ffmpeg=show.audio.ffmpeg)  # fmt: skip
         files.append(_rendition_file(name, path, made[name].bitrate_kbps))
     return tuple(files)
 

@@ -72,7 +72,11 @@ def figures(record: BuildRecord) -> dict[str, float | int | None]:
         "bitrate_kbps": m.format.bitrate_kbps,
         "duration_s": record.duration_s,
         "size_bytes": record.bytes,
+        "mp3_cpu_s": m.cpu_s,
     }
+    for rendition in m.renditions:
+        values[f"{rendition.name}_cpu_s"] = rendition.cpu_s
+        values[f"{rendition.name}_encodes"] = rendition.encodes
     return {k: (round(v, 2) if math.isfinite(v) else None) for k, v in values.items()}
 
 

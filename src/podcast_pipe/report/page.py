@@ -32,6 +32,11 @@ LABELS = {
     "bitrate_kbps": ("Bitrate", "kbps"),
     "duration_s": ("Duration", "s"),
     "size_bytes": ("Size", "bytes"),
+    "mp3_cpu_s": ("MP3 encoder", "s CPU"),
+    "opus_cpu_s": ("Opus encoder", "s CPU"),
+    "opus_encodes": ("Opus encodes", ""),
+    "aac_cpu_s": ("AAC encoder", "s CPU"),
+    "aac_encodes": ("AAC encodes", ""),
     "build_s": ("Time taken", "s"),
 }
 STYLE = """
