@@ -10,6 +10,7 @@ import math
 import queue
 import subprocess
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,8 +76,16 @@ def render(
     output = stream(
         program, fmt, gain_db, chain, limiter, encoder, tees, exe=exe, on_progress=on_progress
     )
-    renditions = tuple(tee.finish(output.duration_s) for tee in tees)
+    renditions = _finish_all(tees, output.duration_s)
     return Render(output, encoder.frames, limiter, encoder.encoder.cpu_s, renditions)
+
+
+def _finish_all(tees: list[RenditionEncoder], duration_s: float) -> tuple[RenditionResult, ...]:
+    """Finish and meter every rendition at once: their meters share the cores."""
+    if not tees:
+        return ()
+    with ThreadPoolExecutor(len(tees)) as pool:
+        return tuple(pool.map(lambda tee: tee.finish(duration_s), tees))
 
 
 def render_rendition(
