@@ -20,7 +20,7 @@ programme is built once more with ``process = ["highpass", "denoise", "leveler"]
 with ``renditions = ["mp3", "opus", "aac"]`` (its "vs ffmpeg" and "CPU vs": all three encodes
 against the plain MP3 encode). "encoders s CPU": each encoder's CPU seconds, from
 build/report.json. Peak RSS is
-that of the whole process tree (ffmpeg children included), sampled every 20 ms. Loudness, LRA
+that of the whole process tree (ffmpeg children included), sampled every 0.2 s (a scan of /proc costs CPU the build would miss). Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
     python benchmarks/bench_build.py [--full | --minutes 10 60]
@@ -74,6 +74,7 @@ EPISODE = '---\ntitle: "Bench"\ndate: 2026-01-12T16:03:00+03:00\n---\nBench.\n'
 CHAIN = ["highpass", "denoise", "leveler"]
 RENDITIONS = ["mp3", "opus", "aac"]
 REAL_MINUTES = 10
+SAMPLE_S = 0.2  # how often peak memory is sampled
 
 
 @dataclass
@@ -193,7 +194,7 @@ def timed(command: list[str]) -> tuple[float, float, float]:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, tree_rss_kb(process.pid))
-            done.wait(0.02)
+            done.wait(SAMPLE_S)
 
     sampler = threading.Thread(target=sample)
     sampler.start()
