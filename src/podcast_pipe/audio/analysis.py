@@ -1,7 +1,7 @@
 """Pass 1 of mastering: the programme's loudness, 100 ms frames and channel layout.
 
-An episode mastered alone (no intro, outro or trim; mono or stereo) reuses what ``check`` measured of its file (analyze.py, cached by content hash): no decode.
-Otherwise one decode of the whole programme through ``ebur128`` without true peak (fast),
+An episode mastered alone (no intro, outro or trim; mono or stereo) reuses what ``check``
+measured of its file (analyze.py, cached by content hash): no decode. Otherwise one decode of the whole programme through ``ebur128`` without true peak (fast),
 logging its frames (the inspector's timeline, the leveler's plan, the noise floor); for stereo
 with ``channels = "auto"``, the energy of L − R against L + R on a 1 kHz copy (dual mono:
 published as mono); for ``dehum``/``highpass``, a 1 kHz tap of the low band read here
