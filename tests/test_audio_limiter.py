@@ -139,3 +139,18 @@ def test_sliding_min_matches_the_naive_one():
     for width in (1, 7, 64, 1000):
         naive = [values[i : i + width].min() for i in range(len(values) - width + 1)]
         assert np.array_equal(sliding_min(values, width), np.array(naive, dtype=np.float32))
+
+
+def test_more_ceilings_share_the_detector_and_each_limits_as_it_would_alone():
+    signal = speech_like(2) * np.float32(2.0)
+    ceilings = (-3.0, -4.5, -1.0)
+    limiter = TruePeakLimiter(ceilings[0], RATE, 2, also_db=ceilings[1:])
+    parts = [limiter.process_all(signal[i : i + 4096]) for i in range(0, len(signal), 4096)]
+    parts.append(limiter.flush_all())
+    for stage, ceiling in enumerate(ceilings):
+        alone = TruePeakLimiter(ceiling, RATE, 2)
+        expected = run(alone, signal)
+        assert np.array_equal(np.concatenate([p[stage] for p in parts]), expected)
+        assert limiter.stage_stats(stage) == alone.stats
+        assert alone.stats.max_reduction_db > 0
+    assert limiter.stats == limiter.stage_stats(0)

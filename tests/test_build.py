@@ -118,7 +118,7 @@ def test_a_failed_build_leaves_the_previous_output(show, episode, make_audio, mo
     make_audio("episodes/bolum-1.wav", SPEECH.format(seed=3), 4)
 
     class Failing(stream_module.TruePeakLimiter):
-        def process(self, block):
+        def process_all(self, block):
             raise OSError("killed mid-encode")
 
     monkeypatch.setattr(stream_module, "TruePeakLimiter", Failing)

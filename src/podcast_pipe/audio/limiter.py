@@ -121,6 +121,9 @@ class TruePeakLimiter:
     Channels are linked: one gain for all, so the stereo image does not move. Blocks with a
     sample peak at or over ``track_db`` are oversampled too, so that :attr:`true_peak_db` (the
     highest peak seen) is exact when ``track_db`` is a few dB under the sample peak.
+
+    ``also_db``: more ceilings, one more output each (:meth:`process_all`): the detector is
+    shared, each ceiling has its own gain and figures (:meth:`stage_stats`).
     """
 
     def __init__(
@@ -129,53 +132,42 @@ class TruePeakLimiter:
         sample_rate: int,
         channels: int,
         track_db: float = math.inf,
+        *,
+        also_db: tuple[float, ...] = (),
     ) -> None:
-        self.ceiling = np.float32(10 ** (ceiling_db / 20))
-        self.threshold = np.float32(10 ** ((ceiling_db - CANDIDATE_DB) / 20))
+        ceilings = (ceiling_db, *also_db)
+        self.threshold = np.float32(10 ** ((min(ceilings) - CANDIDATE_DB) / 20))
         self.track = np.float32(10 ** (track_db / 20))
         self.sample_rate = sample_rate
         self.region = round(REGION_S * sample_rate)
         self.attack = max(1, round(ATTACK_S * sample_rate))
         self.latency = HALF + self.attack
-        self._density_frames = round(DENSITY_S * sample_rate)
-        self._fast = 1 / (RELEASE_FAST_S * sample_rate)
-        self._slow = 1 / (RELEASE_SLOW_S * sample_rate)
+        self._stages = [_Stage(db, sample_rate, self.attack) for db in ceilings]
         # Streams, each kept as far as the next stage still needs it.
         self._pending = np.zeros((0, channels), np.float32)  # input not yet output
         self._tail = np.zeros((TAPS - 1, channels), np.float32)  # detector context
         self._received = 0
         self._end: int | None = None  # frames to output in all, once flushed
-        # Required gain per interval (between frames k and k+1), from interval out - 1 on.
-        self._required = np.ones(0, np.float32)
+        # Oversampled peak per interval (between frames k and k+1; 0 where no block came near
+        # a ceiling), from interval out - 1 on.
+        self._envelope = np.zeros(0, np.float32)
         self._skip = HALF - 1  # the detector starts at interval -HALF
-        self._limited_recent = np.zeros(self._density_frames, bool)
-        self._log_reduction = -np.inf  # ln of the reduction (dB) after the release, last frame
-        self._smoothing = np.ones(self.attack - 1, np.float64)  # last released gains
         self._out = 0  # frames output
-        # Statistics.
-        self._min_gain = 1.0
-        self._limited = 0
-        self._heavy = 0
-        self._energy_in: list[float] = []
-        self._energy_drop: dict[int, float] = {}
-        self._per_second: list[float] = []
+        self._energy_in: list[float] = []  # per region, shared by the stages' statistics
         self._peak = 0.0
 
     @property
     def stats(self) -> LimiterStats:
-        reduction = -20 * math.log10(self._min_gain) if self._min_gain < 1 else 0.0
-        frames = max(1, self._out)
-        return LimiterStats(
-            round(reduction, 2),
-            round(self._limited * 1000 / self.sample_rate, 1),
-            round(self._block_p99(), 2),
-            round(self._heavy / frames, 4),
-        )
+        return self.stage_stats(0)
+
+    def stage_stats(self, stage: int) -> LimiterStats:
+        """What ceiling ``stage`` (0: ``ceiling_db``, then ``also_db``) did to its output."""
+        return self._stages[stage].stats(self._out, self._energy_in, self.region)
 
     @property
     def per_second_db(self) -> list[float]:
         """The deepest reduction within each second of the output (dB, 0 where none)."""
-        return [round(v, 2) for v in self._per_second]
+        return [round(v, 2) for v in self._stages[0].per_second]
 
     @property
     def true_peak_db(self) -> float:
@@ -184,40 +176,118 @@ class TruePeakLimiter:
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Limit a block; returns the frames that are now final (fewer at the start)."""
-        self._pending = np.concatenate([self._pending, block])
-        required = self._detect(block)
-        skipped = min(self._skip, len(required))
-        self._skip -= skipped
-        self._required = np.concatenate([self._required, required[skipped:]])
-        # held[m] = min(required[m - 1 .. m + attack - 1]): known up to interval m + attack - 1.
-        ready = min(len(self._required) - self.attack, len(self._pending))
-        if self._end is not None:
-            ready = min(ready, self._end - self._out)
-        if ready <= 0:
-            return self._pending[:0]
-        window = self._required[: ready + self.attack]
-        out = self._pending[:ready]
-        if window.min() < 1 or self._log_reduction > RESIDUAL:
-            gain = self._gain(sliding_min(window, self.attack + 1))
-        else:
-            gain = None
-            self._smoothing[:] = 1.0
-            self._limited_recent = np.roll(self._limited_recent, -ready)
-            self._limited_recent[-min(ready, len(self._limited_recent)) :] = False
-        self._account(out, gain)
-        if gain is not None:
-            out = out * gain[:, None]
-        self._pending = self._pending[ready:]
-        self._required = self._required[ready:]
-        self._out += ready
-        return out
+        return self.process_all(block)[0]
 
     def flush(self) -> np.ndarray:
         """The last frames, held back for the lookahead."""
-        self._end = self._received
-        return self.process(np.zeros((self.latency, self._pending.shape[1]), np.float32))
+        return self.flush_all()[0]
 
-    def _gain(self, held: np.ndarray) -> np.ndarray:
+    def process_all(self, block: np.ndarray) -> list[np.ndarray]:
+        """:meth:`process`, with one output per ceiling."""
+        self._pending = np.concatenate([self._pending, block])
+        envelope = self._detect(block)
+        skipped = min(self._skip, len(envelope))
+        self._skip -= skipped
+        self._envelope = np.concatenate([self._envelope, envelope[skipped:]])
+        # held[m] = min(required[m - 1 .. m + attack - 1]): known up to interval m + attack - 1.
+        ready = min(len(self._envelope) - self.attack, len(self._pending))
+        if self._end is not None:
+            ready = min(ready, self._end - self._out)
+        if ready <= 0:
+            return [self._pending[:0]] * len(self._stages)
+        window = self._envelope[: ready + self.attack]
+        out = self._pending[:ready]
+        start, first = self._out, self._out // self.region
+        regions = _starts(start, ready, self.region)  # offsets in ``out`` where regions begin
+        energy = _energy(out)
+        sums = np.add.reduceat(energy, regions, dtype=np.float64)
+        if len(self._energy_in) > first:
+            self._energy_in[first] += sums[0]
+            sums = sums[1:]
+        self._energy_in.extend(sums.tolist())
+        outs = [stage.apply(out, window, start, (first, regions, energy)) for stage in self._stages]
+        self._pending = self._pending[ready:]
+        self._envelope = self._envelope[ready:]
+        self._out += ready
+        return outs
+
+    def flush_all(self) -> list[np.ndarray]:
+        """:meth:`flush`, with one output per ceiling."""
+        self._end = self._received
+        return self.process_all(np.zeros((self.latency, self._pending.shape[1]), np.float32))
+
+    def _detect(self, block: np.ndarray) -> np.ndarray:
+        """Oversampled peak of each interval that the new frames complete (0 far under a ceiling)."""
+        frames = len(block)
+        extended = np.concatenate([self._tail, block])
+        self._tail = extended[len(extended) - (TAPS - 1) :]
+        self._received += frames
+        envelope = np.zeros(frames, np.float32)
+        linked = _linked_peak(extended[HALF - 1 : HALF + frames])
+        edges = np.maximum(linked[:-1], linked[1:])  # both ends of each interval
+        count = -(-frames // BLOCK)
+        padded = np.zeros(count * BLOCK, np.float32)
+        padded[:frames] = edges
+        peaks = padded.reshape(count, BLOCK).max(axis=1)
+        hot = (peaks > self.threshold) | (peaks >= self.track)
+        if not hot.any():
+            return envelope
+        # Rows of ROW intervals with the filter's context, for every channel of every hot block.
+        starts = (np.flatnonzero(hot)[:, None] * BLOCK + np.arange(0, BLOCK, ROW)).ravel()
+        context = np.zeros((extended.shape[1], count * BLOCK + TAPS - 1), np.float32)
+        context[:, : len(extended)] = extended.T
+        windows = context[:, starts[:, None] + np.arange(ROW + TAPS - 1)]
+        # Stacked small products, one hot block each: a single big `@` lets OpenBLAS split it
+        # over threads, and the hand-off costs 10-50x the arithmetic while ffmpeg keeps both
+        # cores busy.
+        stacked = windows.reshape(-1, BLOCK // ROW, ROW + TAPS - 1)
+        between = np.abs(stacked @ _toeplitz()).reshape(-1, 3, ROW)
+        rows = (starts[:, None] + np.arange(ROW)).ravel()
+        peaks = np.maximum(between.max(axis=1).reshape(-1, len(rows)).max(axis=0), padded[rows])
+        kept = rows < frames
+        envelope[rows[kept]] = peaks[kept]
+        self._peak = max(self._peak, float(peaks[kept].max()))
+        return envelope
+
+
+class _Stage:
+    """One ceiling's gain: the required gain from the shared envelope → hold over the
+    lookahead → program-dependent release → attack smoothing; and its figures."""
+
+    def __init__(self, ceiling_db: float, sample_rate: int, attack: int) -> None:
+        self.ceiling = np.float32(10 ** (ceiling_db / 20))
+        self.sample_rate = sample_rate
+        self.attack = attack
+        density_frames = round(DENSITY_S * sample_rate)
+        self._fast = 1 / (RELEASE_FAST_S * sample_rate)
+        self._slow = 1 / (RELEASE_SLOW_S * sample_rate)
+        self._limited_recent = np.zeros(density_frames, bool)
+        self._log_reduction = -np.inf  # ln of the reduction (dB) after the release, last frame
+        self._smoothing = np.ones(attack - 1, np.float64)  # last released gains
+        self._min_gain = 1.0
+        self._limited = 0
+        self._heavy = 0
+        self._energy_drop: dict[int, float] = {}
+        self.per_second: list[float] = []
+
+    def apply(self, out: np.ndarray, window: np.ndarray, start: int, energy: tuple) -> np.ndarray:
+        """The frames ``out`` (from frame ``start``) limited, given the envelope ``window``
+        of their intervals and the lookahead's; ``energy``: the first region's index, where
+        regions begin in ``out``, and the frames' energy."""
+        over = window > self.ceiling
+        if over.any() or self._log_reduction > RESIDUAL:
+            required = np.ones(len(window), np.float32)
+            required[over] = self.ceiling / window[over]
+            gain = self._gain(sliding_min(required, self.attack + 1), start == 0)
+        else:
+            gain = None
+            self._smoothing[:] = 1.0
+            self._limited_recent = np.roll(self._limited_recent, -len(out))
+            self._limited_recent[-min(len(out), len(self._limited_recent)) :] = False
+        self._account(start, len(out), energy, gain)
+        return out if gain is None else out * gain[:, None]
+
+    def _gain(self, held: np.ndarray, first: bool) -> np.ndarray:
         """Release (in dB, program-dependent) and attack smoothing of the held gains.
 
         The logarithms and powers are taken only where there is a reduction: most frames of
@@ -240,7 +310,7 @@ class TruePeakLimiter:
         gains = np.ones(len(held))
         active = released > RESIDUAL
         gains[active] = 10 ** (-np.exp(released[active]) / 20)
-        if self._out == 0:  # nothing before the start to ramp down on: start down
+        if first:  # nothing before the start to ramp down on: start down
             self._smoothing[:] = gains[0]
         history = np.concatenate([self._smoothing, gains])
         summed = np.concatenate([[0.0], np.cumsum(history)])
@@ -249,54 +319,11 @@ class TruePeakLimiter:
         # Rounding in the running sum must not turn "no reduction" into 0.9999999.
         return np.where(smooth > 1 - 1e-7, 1.0, smooth).astype(np.float32)
 
-    def _detect(self, block: np.ndarray) -> np.ndarray:
-        """Required gain of each interval that the new frames complete (1 almost always)."""
-        frames = len(block)
-        extended = np.concatenate([self._tail, block])
-        self._tail = extended[len(extended) - (TAPS - 1) :]
-        self._received += frames
-        required = np.ones(frames, np.float32)
-        linked = _linked_peak(extended[HALF - 1 : HALF + frames])
-        edges = np.maximum(linked[:-1], linked[1:])  # both ends of each interval
-        count = -(-frames // BLOCK)
-        padded = np.zeros(count * BLOCK, np.float32)
-        padded[:frames] = edges
-        peaks = padded.reshape(count, BLOCK).max(axis=1)
-        hot = (peaks > self.threshold) | (peaks >= self.track)
-        if not hot.any():
-            return required
-        # Rows of ROW intervals with the filter's context, for every channel of every hot block.
-        starts = (np.flatnonzero(hot)[:, None] * BLOCK + np.arange(0, BLOCK, ROW)).ravel()
-        context = np.zeros((extended.shape[1], count * BLOCK + TAPS - 1), np.float32)
-        context[:, : len(extended)] = extended.T
-        windows = context[:, starts[:, None] + np.arange(ROW + TAPS - 1)]
-        # Stacked small products, one hot block each: a single big `@` lets OpenBLAS split it
-        # over threads, and the hand-off costs 10-50x the arithmetic while ffmpeg keeps both
-        # cores busy.
-        stacked = windows.reshape(-1, BLOCK // ROW, ROW + TAPS - 1)
-        between = np.abs(stacked @ _toeplitz()).reshape(-1, 3, ROW)
-        rows = (starts[:, None] + np.arange(ROW)).ravel()
-        envelope = np.maximum(between.max(axis=1).reshape(-1, len(rows)).max(axis=0), padded[rows])
-        kept = rows < frames
-        rows, envelope = rows[kept], envelope[kept]
-        self._peak = max(self._peak, float(envelope.max()))
-        over = envelope > self.ceiling
-        required[rows[over]] = self.ceiling / envelope[over]
-        return required
-
-    def _account(self, out: np.ndarray, gain: np.ndarray | None) -> None:
-        """Figures per frame, per second and per region for :attr:`stats`."""
-        start, frames = self._out, len(out)
-        first = start // self.region
-        regions = _starts(start, frames, self.region)  # offsets in ``out`` where regions begin
-        energy = _energy(out)
-        sums = np.add.reduceat(energy, regions, dtype=np.float64)
-        if len(self._energy_in) > first:
-            self._energy_in[first] += sums[0]
-            sums = sums[1:]
-        self._energy_in.extend(sums.tolist())
+    def _account(self, start: int, frames: int, energy: tuple, gain: np.ndarray | None) -> None:
+        """Figures per frame, per second and per region for :meth:`stats`."""
+        first, regions, energy = energy
         last = (start + frames - 1) // self.sample_rate
-        self._per_second.extend([0.0] * (last + 1 - len(self._per_second)))
+        self.per_second.extend([0.0] * (last + 1 - len(self.per_second)))
         if gain is None or gain.min() >= 1:
             return
         limited = gain < 10 ** (-ACTIVE_DB / 20)
@@ -314,19 +341,28 @@ class TruePeakLimiter:
         for index in np.flatnonzero(deepest < 10 ** (-ACTIVE_DB / 20)):
             second = (start + int(seconds[index])) // self.sample_rate
             reduction = -20 * math.log10(float(deepest[index]))
-            self._per_second[second] = max(self._per_second[second], reduction)
+            self.per_second[second] = max(self.per_second[second], reduction)
 
-    def _block_p99(self) -> float:
+    def stats(self, frames: int, energy_in: list[float], region: int) -> LimiterStats:
+        reduction = -20 * math.log10(self._min_gain) if self._min_gain < 1 else 0.0
+        return LimiterStats(
+            round(reduction, 2),
+            round(self._limited * 1000 / self.sample_rate, 1),
+            round(self._block_p99(energy_in, region), 2),
+            round(self._heavy / max(1, frames), 4),
+        )
+
+    def _block_p99(self, energy_in: list[float], region: int) -> float:
         """99th percentile of the drop of 400 ms block levels, gated like BS.1770 (−70, −10)."""
         if not self._energy_drop:
             return 0.0
-        energy = np.array(self._energy_in)
+        energy = np.array(energy_in)
         drop = np.zeros(len(energy))
         drop[list(self._energy_drop)] = list(self._energy_drop.values())
         kernel = np.ones(4)
         before = np.convolve(energy, kernel, "valid")
         after = before - np.convolve(drop, kernel, "valid")
-        power = before / (4 * self.region)
+        power = before / (4 * region)
         kept = power > 1e-7
         if not kept.any():
             return 0.0

@@ -8,14 +8,16 @@ Passes over the audio:
 2. rehearsals (stream.py), only when the limiter or the chain will change the loudness:
    decode → chain → gain → limiter → LAME on a sample of the programme, at most
    ``REHEARSALS``: the loudness the MP3 will read, and the overshoot LAME makes of the limited
-   peaks, which lowers the ceiling of the encode;
-3. the encode (stream.py): decode → chain → gain → limiter → LAME, the encoded stream metered
-   by ``ebur128=peak=true`` per 100 ms frame while it is written (encode.py);
+   peaks, which lowers the ceiling of the encode; the first also encodes each rendition, whose
+   own ceiling and trim (its limiter stage, after the shared detector) it learns;
+3. the encode (stream.py): decode → chain → gain → limiter → LAME (and each rendition's
+   encoder), each encoded stream metered by ``ebur128=peak=true`` per 100 ms frame while it is
+   written (encode.py);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
    over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
-   overshoot LAME showed on this programme (``_reaim``);
-5. only for an Opus or AAC rendition off the promise: that rendition once more, alone
-   (``_reaim_rendition``).
+   overshoot LAME showed on this programme (``_reaim``), with the renditions that missed too
+   (``_reaimed``); the renditions that kept the promise are kept;
+5. only for a rendition still off the promise: that rendition once more, alone.
 
 The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
 than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
@@ -29,7 +31,6 @@ as −16 stereo, since a player sends the one channel to both speakers).
 
 from __future__ import annotations
 
-import copy
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -47,7 +48,7 @@ from .limiter import LimiterStats
 from .meter import Frames, Loudness
 from .process import Chain, StepFigures
 from .renditions import RenditionResult, rendition_path
-from .stream import Render, rehearse, render, render_rendition
+from .stream import Aim, Rehearsal, Render, rehearse, render, render_rendition
 from .timeline import Timeline
 
 MASTER_VERSION = 3  # bump when the same inputs would master differently
@@ -114,29 +115,42 @@ def master(
     ceiling_db = settings.true_peak - CEILING_MARGIN_DB
     levelled = found.loudness.integrated + chain.loudness_shift
     gain = GainRule(target, levelled, settings.max_limiter_makeup, lame)
+    # Renditions start where the MP3 does, less the loudness LAME alone loses.
+    names = [name for name in settings.renditions if name != "mp3"]
+    aims = {name: Aim(ceiling_db, -lame) for name in names}
     likely = found.loudness.sample_peak + gain.db + chain.max_boost_db
     if chain.active or likely > ceiling_db - LIMITER_LIKELY_DB:
         scratch = out.with_name(f".{out.name}.rehearsal")
         ceiling_db = _fit_gain(gain, program, fmt, ceiling_db, settings.true_peak, chain,
-                               scratch, exe=exe, on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
+                               scratch, aims, exe=exe, on_progress=lambda f: report(0.1 + 0.2 * f))  # fmt: skip
     with ExitStack() as files:
         temp = files.enter_context(atomic_path(out))
-        others = {
-            name: files.enter_context(atomic_path(rendition_path(out, name)))
-            for name in settings.renditions
-            if name != "mp3"
+        paths = {
+            name: files.enter_context(atomic_path(rendition_path(out, name))) for name in names
         }
-        spent: dict[str, float] = {}  # CPU seconds by encoder, "mp3" and each rendition
+        results: dict[str, RenditionResult] = {}  # each rendition's latest encode, CPU summed
+        cpu_s = 0.0  # the MP3 encoder's, every encode
         for attempt in range(1, MAX_ENCODES + 1):
+            pending = {name: (paths[name], aims[name]) for name in aims}
             done = render(
                 program, fmt, gain.db, ceiling_db, temp, chain, exe=exe,
-                sample_peak_db=found.loudness.sample_peak, renditions=others, rendition_trim_db=-lame,
+                sample_peak_db=found.loudness.sample_peak, renditions=pending,
                 on_progress=lambda f: report(0.3 + 0.7 * f),
             )  # fmt: skip
-            for name, cpu_s in [("mp3", done.cpu_s), *((r.name, r.cpu_s) for r in done.renditions)]:
-                spent[name] = spent.get(name, 0.0) + cpu_s
+            cpu_s += done.cpu_s
+            for r in done.renditions:
+                before = results.get(r.name)
+                spent = before.cpu_s + r.cpu_s if before else r.cpu_s
+                results[r.name] = replace(r, cpu_s=round(spent, 2), encodes=attempt)
             miss = target - done.output.integrated
             retune = abs(miss) > LOUDNESS_GOAL_LU and not (miss > 0 and gain.capped)
+            # A capped MP3 is published quieter (warned about): its renditions follow its level.
+            level = min(target, done.output.integrated) if gain.capped else target
+            aims = {
+                name: _reaimed(aim, results[name].output, level, settings.true_peak, gain.slope)
+                for name, aim in aims.items()
+                if results[name].misses(level, settings.true_peak)
+            }
             if not (retune or done.output.true_peak > settings.true_peak) or attempt == MAX_ENCODES:
                 break
             if retune:
@@ -144,15 +158,13 @@ def master(
             if done.output.true_peak > settings.true_peak:
                 ceiling_db -= _reaim(done.frames, settings.true_peak)
         _check(program, settings, target, done.output, gain)
-        # A capped MP3 is published quieter (warned about): its renditions follow its level.
-        level = min(target, done.output.integrated) if gain.capped else target
-        aim = RenditionAim(program, fmt, chain, gain, ceiling_db, -lame, level, settings.true_peak)
-        renditions = tuple(
-            _reaim_rendition(aim, replace(r, cpu_s=round(spent[r.name], 2), encodes=attempt),
-                             others[r.name], exe=exe, on_progress=lambda f: report(0.3 + 0.7 * f))
-            for r in done.renditions
-        )  # fmt: skip
-        done = replace(done, renditions=renditions)
+        for name, aim in aims.items():  # off the promise still: that rendition alone, once more
+            again = render_rendition(program, fmt, gain.db, chain, name, paths[name], aim,
+                                     exe=exe, on_progress=lambda f: report(0.3 + 0.7 * f))  # fmt: skip
+            first = results[name]
+            results[name] = replace(again, cpu_s=round(first.cpu_s + again.cpu_s, 2),
+                                    encodes=first.encodes + 1)  # fmt: skip
+        done = replace(done, renditions=tuple(results[name] for name in names))
     source = replace(
         found.loudness,
         true_peak=round(done.limiter.true_peak_db - gain.db - chain.max_boost_db, 1),
@@ -170,7 +182,7 @@ def master(
         chain.figures(done.frames, gain.db),
         _timeline(found.frames, done, gain.db, chain),
         done.renditions,
-        round(spent["mp3"], 2),
+        round(cpu_s, 2),
     )
 
 
@@ -208,32 +220,45 @@ def _fit_gain(
     true_peak: float,
     chain: Chain,
     scratch: Path,
+    aims: dict[str, Aim],
     *,
     exe: str | None,
     on_progress: Progress,
 ) -> float:
-    """Rehearse chain + gain + limiter + LAME (sampled), at most ``REHEARSALS`` times, moving
-    the gain by the level missed (the limiter and the chain lower the loudness, LAME too).
-    Returns the ceiling for the encode: lowered where LAME raised the peaks over it (full-band
-    audio; on band-limited speech it lowers them) so that the sample's highest frame sits
-    ``SAMPLE_GUARD_DB`` under ``true_peak``: the whole programme's highest lands higher."""
+    """Rehearse chain + gain + limiter + the encoders (sampled), at most ``REHEARSALS`` times,
+    moving the gain by the level missed (the limiter and the chain lower the loudness, LAME
+    too). Returns the ceiling for the encode, lowered by ``_overshoot``: the whole programme's
+    highest lands higher than the sample's. Each rendition's aim in ``aims`` is learned in the
+    first rehearsal: its ceiling lowered the same way, its trim set to read as the MP3."""
     last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
-        heard = rehearse(
-            program, fmt, gain.db, ceiling_db, chain, scratch, exe=exe, on_progress=on_progress
-        )
-        if heard.highest_db > ceiling_db:  # LAME raised the limited peaks: keep its margin
-            ceiling_db -= heard.highest_db - (true_peak - SAMPLE_GUARD_DB)
+        aimed = {"mp3": Aim(ceiling_db), **({} if last else aims)}  # renditions: once
+        heard = rehearse(program, fmt, gain.db, chain, scratch, aimed, exe=exe,
+                         on_progress=on_progress)  # fmt: skip
+        mp3 = heard.pop("mp3")
+        if mp3.highest_db > ceiling_db:  # LAME raised the limited peaks: keep its margin
+            ceiling_db -= _overshoot(mp3, true_peak)
+        for name, rendition in heard.items():
+            lower = max(0.0, _overshoot(rendition, true_peak))
+            aims[name] = aims[name].moved(-lower, mp3.level - rendition.level)
         if last:
-            gain.learn(last, (gain.db, heard.level))
-        last = (gain.db, heard.level)
-        miss = gain.aim - heard.level
+            gain.learn(last, (gain.db, mp3.level))
+        last = (gain.db, mp3.level)
+        miss = gain.aim - mp3.level
         if abs(miss) <= REHEARSAL_GOAL_LU or (miss > 0 and gain.capped):
             break
         gain.move(miss)
         if abs(miss) <= TRUSTED_STEP_LU:  # the slope is near 1 this close: the MP3 checks it
             break
     return ceiling_db
+
+
+def _overshoot(heard: Rehearsal, true_peak: float) -> float:
+    """How far to lower a PCM ceiling so that the sample's highest frame sits
+    ``SAMPLE_GUARD_DB`` under ``true_peak``. The MP3 is lowered only where LAME raised the
+    limited peaks (on band-limited speech it lowers them); a rendition whenever it comes that
+    close (Opus and AAC move peaks less predictably: a sample tells less)."""
+    return heard.highest_db - (true_peak - SAMPLE_GUARD_DB)
 
 
 def _reaim(frames: Frames, true_peak: float) -> float:
@@ -247,47 +272,13 @@ def _reaim(frames: Frames, true_peak: float) -> float:
     return max(0.0, highest - (true_peak - GUARD_DB))
 
 
-@dataclass(frozen=True)
-class RenditionAim:
-    """What a rendition's own encode starts from: the MP3's last encode (its gain rule, PCM
-    ceiling and the renditions' trim), and the ``level`` and ceiling the rendition must meet."""
-
-    program: Program
-    fmt: Mp3Format
-    chain: Chain
-    gain: GainRule
-    ceiling_db: float
-    trim_db: float
-    level: float
-    true_peak: float
-
-
-def _reaim_rendition(
-    aim: RenditionAim,
-    first: RenditionResult,
-    out: Path,
-    *,
-    exe: str | None,
-    on_progress: Progress,
-) -> RenditionResult:
-    """``first`` if it keeps the promise; else the rendition encoded once more, alone.
-
-    Over the ceiling, its limiter's ceiling is lowered so that its highest peak lands
-    ``GUARD_DB`` under it (the limiter, not a trim after it, takes the overshoot: the peaks
-    come down, the loudness mostly stays); the gain moves by the loudness missed plus what the
-    lower ceiling takes, at the gain rule's slope and never past its cap."""
-    if not first.misses(aim.level, aim.true_peak):
-        return first
-    read = first.output
-    over = read.true_peak > aim.true_peak
-    lower = read.true_peak - (aim.true_peak - GUARD_DB) if over else 0.0
-    gain = copy.copy(aim.gain)
-    gain.move(aim.level - read.integrated + lower * (1 - gain.slope))
-    again = render_rendition(
-        aim.program, aim.fmt, gain.db, aim.ceiling_db - lower, aim.chain, first.name, out,
-        trim_db=aim.trim_db, exe=exe, on_progress=on_progress,
-    )  # fmt: skip
-    return replace(again, cpu_s=round(first.cpu_s + again.cpu_s, 2), encodes=first.encodes + 1)
+def _reaimed(aim: Aim, read: Loudness, level: float, true_peak: float, slope: float) -> Aim:
+    """A rendition's aim after its file read ``read``: over the ceiling, its limiter's ceiling
+    is lowered so that its highest peak lands ``GUARD_DB`` under it (the limiter, not the trim,
+    takes the overshoot: the peaks come down, the loudness mostly stays); the trim moves by
+    the loudness missed plus what the lower ceiling takes (1 − ``slope`` of it)."""
+    lower = read.true_peak - (true_peak - GUARD_DB) if read.true_peak > true_peak else 0.0
+    return aim.moved(-lower, level - read.integrated + lower * (1 - slope))
 
 
 def _check(

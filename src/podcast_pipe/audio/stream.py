@@ -1,7 +1,8 @@
-"""Decode → speech chain → gain → limiter → sink, streaming: the encode and the rehearsals.
+"""Decode → speech chain → gain → limiter → encoders, streaming: the encode and the rehearsals.
 
-The decoder, this process (numpy) and the sink (LAME and its meter, or a meter alone) run at
-once, on both cores; a three-hour programme passes in blocks of ``CHUNK_FRAMES``.
+The decoder, this process (numpy) and the encoders (LAME, and each rendition's, each with its
+meter) run at once, on both cores; a three-hour programme passes in blocks of ``CHUNK_FRAMES``.
+The limiter has one ceiling per encoder, over one shared detector.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -21,17 +21,29 @@ from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 from .analysis import CHUNK_FRAMES, Progress, fraction
 from .decode import Program, read_pcm
-from .encode import Encoder, Mp3Format
+from .encode import MP3, Encoder, Mp3Format
 from .limiter import TruePeakLimiter
 from .meter import FRAME_S, Frames, Loudness
 from .process import Chain
-from .renditions import RenditionEncoder, RenditionResult
+from .renditions import CODECS, RenditionResult
 
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSAL_SEGMENT_S = 6.0
 REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
 MAX_SAMPLING = 10
 JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
+
+
+@dataclass(frozen=True)
+class Aim:
+    """Where one encoder's PCM goes: peaks at most ``ceiling_db`` (dBFS), reached by the
+    limiter and then a ``trim_db`` (a codec that reads louder or quieter than LAME)."""
+
+    ceiling_db: float
+    trim_db: float = 0.0
+
+    def moved(self, ceiling_db: float = 0.0, trim_db: float = 0.0) -> Aim:
+        return Aim(self.ceiling_db + ceiling_db, self.trim_db + trim_db)
 
 
 @dataclass
@@ -54,63 +66,64 @@ def render(
     chain: Chain,
     *,
     sample_peak_db: float = math.inf,
-    renditions: dict[str, Path] | None = None,
-    rendition_trim_db: float = 0.0,
+    renditions: dict[str, tuple[Path, Aim]] | None = None,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> Render:
     """Decode → chain → gain → true-peak limiter → MP3 at ``out``, metered per frame; the same
-    limited PCM also goes to each of ``renditions`` (name → path), metered once written.
+    PCM, limited to its own ceiling, also goes to each of ``renditions`` (name → path, aim).
 
     The limiter's oversampler also finds the input's true peak, in the blocks within
     ``TRACK_DB`` of the input's sample peak.
     """
+    renditions = renditions or {}
     subject = program.main.path
-    encoder = Encoder(out, fmt, subject=subject, exe=exe)
-    tees = [
-        RenditionEncoder(name, path, fmt, rendition_trim_db, subject=subject, exe=exe)
-        for name, path in (renditions or {}).items()
+    sinks = [Encoder(out, fmt, subject=subject, exe=exe)]
+    sinks += [
+        Encoder(path, fmt, codec=CODECS[name], subject=subject, exe=exe)
+        for name, (path, _) in renditions.items()
     ]
+    aims = [Aim(ceiling_db), *(aim for _, aim in renditions.values())]
     track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels, track_db)
-    output = stream(
-        program, fmt, gain_db, chain, limiter, encoder, tees, exe=exe, on_progress=on_progress
+    limiter = _limiter(aims, fmt, track_db)
+    mp3, *others = stream(program, fmt, gain_db, chain, limiter, sinks, aims, exe=exe,
+                          on_progress=on_progress)  # fmt: skip
+    results = tuple(
+        RenditionResult(name, sink.bitrate_kbps, output, sink.cpu_s)
+        for name, sink, output in zip(renditions, sinks[1:], others, strict=True)
     )
-    renditions = _finish_all(tees, output.duration_s)
-    return Render(output, encoder.frames, limiter, encoder.encoder.cpu_s, renditions)
+    return Render(mp3, sinks[0].frames, limiter, sinks[0].cpu_s, results)
 
 
-def _finish_all(tees: list[RenditionEncoder], duration_s: float) -> tuple[RenditionResult, ...]:
-    """Finish and meter every rendition at once: their meters share the cores."""
-    if not tees:
-        return ()
-    with ThreadPoolExecutor(len(tees)) as pool:
-        return tuple(pool.map(lambda tee: tee.finish(duration_s), tees))
+def _limiter(aims: list[Aim], fmt: Mp3Format, track_db: float = math.inf) -> TruePeakLimiter:
+    """One ceiling per encoder: where its peaks must be before its trim."""
+    first, *more = (aim.ceiling_db - aim.trim_db for aim in aims)
+    return TruePeakLimiter(first, fmt.sample_rate, fmt.channels, track_db, also_db=tuple(more))
 
 
 def render_rendition(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
-    ceiling_db: float,
     chain: Chain,
     name: str,
     out: Path,
+    aim: Aim,
     *,
-    trim_db: float = 0.0,
     exe: str | None = None,
     on_progress: Progress | None = None,
 ) -> RenditionResult:
     """Decode → chain → gain → true-peak limiter → the ``name`` rendition alone, at ``out``:
     one rendition encoded again, aimed apart from the MP3."""
-    encoder = RenditionEncoder(name, out, fmt, trim_db, subject=program.main.path, exe=exe)
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
-    return stream(program, fmt, gain_db, chain, limiter, encoder, exe=exe, on_progress=on_progress)
+    sink = Encoder(out, fmt, codec=CODECS[name], subject=program.main.path, exe=exe)
+    [output] = stream(program, fmt, gain_db, chain, _limiter([aim], fmt), [sink], [aim],
+                      exe=exe, on_progress=on_progress)  # fmt: skip
+    return RenditionResult(name, sink.bitrate_kbps, output, sink.cpu_s)
 
 
 @dataclass(frozen=True)
 class Rehearsal:
-    """What a sampled encode read: the MP3's loudness, and its highest frame's true peak away
+    """What a sampled encode read: the loudness, and the highest frame's true peak away
     from the joins between the sampled stretches (where the cut itself makes a peak)."""
 
     level: float
@@ -121,15 +134,16 @@ def rehearse(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
-    ceiling_db: float,
     chain: Chain,
     scratch: Path,
+    aims: dict[str, Aim],
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> Rehearsal:
-    """Chain, gain, limiter and LAME on a sample of the programme, written to ``scratch`` and
-    deleted: the loudness the MP3 will read and the true peak LAME makes of the limited peaks.
+) -> dict[str, Rehearsal]:
+    """Chain, gain, limiter and the encoders of ``aims`` ("mp3" and renditions, each limited
+    to its own aim) on a sample of the programme, written beside ``scratch`` and deleted: the
+    loudness each file will read and the true peak its encoder makes of the limited peaks.
 
     A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
     (5 min and more) up to 1 in ``MAX_SAMPLING``. Loudness is an average: minutes of audio
@@ -138,22 +152,33 @@ def rehearse(
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
-    limiter = TruePeakLimiter(ceiling_db, fmt.sample_rate, fmt.channels)
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
-    encoder = Encoder(scratch, fmt, subject=program.main.path, exe=exe)
+    subject = program.main.path
+    paths = {name: scratch.with_name(f"{scratch.name}.{name}") for name in aims}
+    sinks = [
+        Encoder(paths[name], fmt, codec=CODECS.get(name, MP3), subject=subject, exe=exe)
+        for name in aims
+    ]
     try:
-        output = stream(
-            program, fmt, gain_db, sampled, limiter, encoder, exe=exe, on_progress=on_progress
-        )
+        outputs = stream(program, fmt, gain_db, sampled, _limiter(list(aims.values()), fmt),
+                         sinks, list(aims.values()), exe=exe, on_progress=on_progress)  # fmt: skip
     finally:
-        scratch.unlink(missing_ok=True)
-    peaks = np.frombuffer(encoder.frames.true_peak, np.float32).copy()
+        for path in paths.values():
+            path.unlink(missing_ok=True)
+    return {
+        name: Rehearsal(output.integrated, _highest(sink.frames, every))
+        for name, sink, output in zip(aims, sinks, outputs, strict=True)
+    }
+
+
+def _highest(frames: Frames, every: int) -> float:
+    """The highest frame's true peak, away from the joins of a programme sampled 1 in ``every``."""
+    peaks = np.frombuffer(frames.true_peak, np.float32).copy()
     if every > 1:
         segment = round(REHEARSAL_SEGMENT_S / FRAME_S)
         joins = np.arange(len(peaks)) % segment
         peaks[(joins < JOIN_FRAMES) | (joins >= segment - JOIN_FRAMES)] = np.nan
-    highest = float(np.nanmax(peaks)) if np.isfinite(peaks).any() else -math.inf
-    return Rehearsal(output.integrated, highest)
+    return float(np.nanmax(peaks)) if np.isfinite(peaks).any() else -math.inf
 
 
 def stream(
@@ -162,17 +187,15 @@ def stream(
     gain_db: float,
     chain: Chain,
     limiter: TruePeakLimiter,
-    sink: Encoder | RenditionEncoder,
-    tees: list[RenditionEncoder] | None = None,
+    sinks: list[Encoder],
+    aims: list[Aim],
     *,
     exe: str | None,
     on_progress: Progress | None,
-) -> Any:
-    """Pipe the decoded programme through chain, gain and limiter into ``sink`` (and the
-    same blocks into each of ``tees``); what the sink measured (its ``finish``). The decoder,
-    this process (numpy) and the encoders run at once, on both cores. The caller finishes the
-    tees."""
-    tees = tees or []
+) -> list[Loudness]:
+    """Pipe the decoded programme through chain, gain and limiter (one ceiling per sink) into
+    ``sinks``, each trimmed by its aim; what each sink measured. The decoder, this process
+    (numpy) and the encoders run at once, on both cores."""
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
     decoder = FFmpeg(
@@ -183,34 +206,45 @@ def stream(
         on_progress=fraction(program, on_progress),
     )
     gain = np.float32(10 ** (gain_db / 20))
+    trims = [np.float32(10 ** (aim.trim_db / 20)) if aim.trim_db else None for aim in aims]
+
+    def trimmed(blocks: list[np.ndarray]) -> list[np.ndarray]:
+        return [b if t is None else b * t for b, t in zip(blocks, trims, strict=True)]
+
     frames = 0
     try:
-        with _Writer([sink.stdin, *(tee.stdin for tee in tees)]) as writer:
+        with _Writer([sink.stdin for sink in sinks]) as writer:
             for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
                 levelled = chain.level(block, frames, fmt.sample_rate)
                 frames += len(block)
-                writer.put(limiter.process(levelled * gain))
-            writer.put(limiter.flush())
+                writer.put(trimmed(limiter.process_all(levelled * gain)))
+            writer.put(trimmed(limiter.flush_all()))
         decoder.wait()
-        output = sink.finish(frames / fmt.sample_rate)
+        outputs = _finish_all(sinks, frames / fmt.sample_rate)
     except BrokenPipeError:
-        died = [tee for tee in tees if tee.encoder.process.poll() is not None]
-        for tee in tees:
-            tee.kill()
-        if died:  # a rendition encoder: FFmpegError with its own reason
+        died = [sink for sink in sinks if not sink.alive()]
+        for sink in sinks:
             sink.kill()
-            died[0].encoder.wait()
-        sink.finish(0.0)  # raises FFmpegError with the sink's own reason
+        for sink in died:  # FFmpegError with the encoder's own reason
+            sink.encoder.wait()
         raise
     except BaseException:
-        for process in (decoder, sink, *tees):
+        for process in (decoder, *sinks):
             process.kill()
         raise
     if frames == 0:
         raise AudioError(
             "decodes to no audio at all", path=program.main.path, hint="export it again"
         )
-    return output
+    return outputs
+
+
+def _finish_all(sinks: list[Encoder], duration_s: float) -> list[Loudness]:
+    """Finish every encoder at once: their meters' tails share the cores."""
+    if len(sinks) == 1:
+        return [sinks[0].finish(duration_s)]
+    with ThreadPoolExecutor(len(sinks)) as pool:
+        return list(pool.map(lambda sink: sink.finish(duration_s), sinks))
 
 
 class _Writer:
@@ -226,17 +260,18 @@ class _Writer:
         self.thread.start()
         return self
 
-    def put(self, block) -> None:
+    def put(self, blocks: list[np.ndarray]) -> None:
+        """One block for each stream, in order."""
         if self.error:
             raise self.error
-        self.blocks.put(np.ascontiguousarray(block, dtype="<f4"))
+        self.blocks.put([np.ascontiguousarray(block, dtype="<f4") for block in blocks])
 
     def _run(self) -> None:
         while (data := self.blocks.get()) is not None:
             if self.error is None:
                 try:
-                    for stream in self.streams:
-                        stream.write(data)
+                    for stream, block in zip(self.streams, data, strict=True):
+                        stream.write(block)
                 except OSError as exc:  # the encoder died; its stderr says why
                     self.error = exc
 
