@@ -31,6 +31,7 @@ as −16 stereo, since a player sends the one channel to both speakers).
 
 from __future__ import annotations
 
+import math
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,7 +49,7 @@ from .limiter import LimiterStats
 from .meter import Frames, Loudness
 from .process import Chain, StepFigures
 from .renditions import RenditionResult, rendition_path
-from .stream import Aim, Rehearsal, Render, rehearse, render, render_rendition
+from .stream import Aim, Rehearsal, Render, rehearse, render, render_renditions
 from .timeline import Timeline
 
 MASTER_VERSION = 3  # bump when the same inputs would master differently
@@ -59,6 +60,10 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 CEILING_MARGIN_DB = 0.1
 GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
 SAMPLE_GUARD_DB = 0.7  # ... and the encode after a sampled rehearsal (its max is lower)
+RENDITION_GROWTH_DB = 0.3  # a rendition's highest frame grows this much per doubling unheard
+# A rendition's loudness drops this much per dB its ceiling is lowered (measured on the
+# generated hour, limited 26 % of the time: 0.4 LU for 2.6 dB; on speech, less).
+RENDITION_LOSS_LU = 0.15
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -158,12 +163,13 @@ def master(
             if done.output.true_peak > settings.true_peak:
                 ceiling_db -= _reaim(done.frames, settings.true_peak)
         _check(program, settings, target, done.output, gain)
-        for name, aim in aims.items():  # off the promise still: that rendition alone, once more
-            again = render_rendition(program, fmt, gain.db, chain, name, paths[name], aim,
-                                     exe=exe, on_progress=lambda f: report(0.3 + 0.7 * f))  # fmt: skip
-            first = results[name]
-            results[name] = replace(again, cpu_s=round(first.cpu_s + again.cpu_s, 2),
-                                    encodes=first.encodes + 1)  # fmt: skip
+        if aims:  # renditions off the promise still: once more, together, without the MP3
+            pending = {name: (paths[name], aim) for name, aim in aims.items()}
+            for again in render_renditions(program, fmt, gain.db, chain, pending, exe=exe,
+                                           on_progress=lambda f: report(0.3 + 0.7 * f)):  # fmt: skip
+                first = results[again.name]
+                results[again.name] = replace(again, cpu_s=round(first.cpu_s + again.cpu_s, 2),
+                                              encodes=first.encodes + 1)  # fmt: skip
         done = replace(done, renditions=tuple(results[name] for name in names))
     source = replace(
         found.loudness,
@@ -239,8 +245,9 @@ def _fit_gain(
         if mp3.highest_db > ceiling_db:  # LAME raised the limited peaks: keep its margin
             ceiling_db -= _overshoot(mp3, true_peak)
         for name, rendition in heard.items():
-            lower = max(0.0, _overshoot(rendition, true_peak))
-            aims[name] = aims[name].moved(-lower, mp3.level - rendition.level)
+            lower = max(0.0, _overshoot(rendition, true_peak, _unheard_growth(rendition)))
+            louder = mp3.level - rendition.level + lower * RENDITION_LOSS_LU
+            aims[name] = aims[name].moved(-lower, louder)
         if last:
             gain.learn(last, (gain.db, mp3.level))
         last = (gain.db, mp3.level)
@@ -253,12 +260,20 @@ def _fit_gain(
     return ceiling_db
 
 
-def _overshoot(heard: Rehearsal, true_peak: float) -> float:
+def _overshoot(heard: Rehearsal, true_peak: float, more_db: float = 0.0) -> float:
     """How far to lower a PCM ceiling so that the sample's highest frame sits
-    ``SAMPLE_GUARD_DB`` under ``true_peak``. The MP3 is lowered only where LAME raised the
-    limited peaks (on band-limited speech it lowers them); a rendition whenever it comes that
-    close (Opus and AAC move peaks less predictably: a sample tells less)."""
-    return heard.highest_db - (true_peak - SAMPLE_GUARD_DB)
+    ``SAMPLE_GUARD_DB`` (+ ``more_db``) under ``true_peak``. The MP3 is lowered only where
+    LAME raised the limited peaks (on band-limited speech it lowers them); a rendition whenever
+    it comes that close."""
+    return heard.highest_db - (true_peak - SAMPLE_GUARD_DB - more_db)
+
+
+def _unheard_growth(heard: Rehearsal) -> float:
+    """How much higher a rendition's highest frame reads on the whole programme than on the
+    sample: Opus and AAC overshoot limited peaks by up to 2.5 dB, more erratically than LAME,
+    and the highest of more frames is higher (measured on the generated hour, 1 in 10 sampled:
+    0.6 dB more than ``SAMPLE_GUARD_DB``; on the 10-minute one, 1 in 3: none)."""
+    return RENDITION_GROWTH_DB * math.log2(heard.every)
 
 
 def _reaim(frames: Frames, true_peak: float) -> float:

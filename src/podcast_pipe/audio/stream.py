@@ -88,10 +88,7 @@ def render(
     limiter = _limiter(aims, fmt, track_db)
     mp3, *others = stream(program, fmt, gain_db, chain, limiter, sinks, aims, exe=exe,
                           on_progress=on_progress)  # fmt: skip
-    results = tuple(
-        RenditionResult(name, sink.bitrate_kbps, output, sink.cpu_s)
-        for name, sink, output in zip(renditions, sinks[1:], others, strict=True)
-    )
+    results = _results(renditions, sinks[1:], others)
     return Render(mp3, sinks[0].frames, limiter, sinks[0].cpu_s, results)
 
 
@@ -101,24 +98,33 @@ def _limiter(aims: list[Aim], fmt: Mp3Format, track_db: float = math.inf) -> Tru
     return TruePeakLimiter(first, fmt.sample_rate, fmt.channels, track_db, also_db=tuple(more))
 
 
-def render_rendition(
+def render_renditions(
     program: Program,
     fmt: Mp3Format,
     gain_db: float,
     chain: Chain,
-    name: str,
-    out: Path,
-    aim: Aim,
+    renditions: dict[str, tuple[Path, Aim]],
     *,
     exe: str | None = None,
     on_progress: Progress | None = None,
-) -> RenditionResult:
-    """Decode → chain → gain → true-peak limiter → the ``name`` rendition alone, at ``out``:
-    one rendition encoded again, aimed apart from the MP3."""
-    sink = Encoder(out, fmt, codec=CODECS[name], subject=program.main.path, exe=exe)
-    [output] = stream(program, fmt, gain_db, chain, _limiter([aim], fmt), [sink], [aim],
-                      exe=exe, on_progress=on_progress)  # fmt: skip
-    return RenditionResult(name, sink.bitrate_kbps, output, sink.cpu_s)
+) -> tuple[RenditionResult, ...]:
+    """Decode → chain → gain → true-peak limiter → the ``renditions`` alone (name → path,
+    aim), in one stream: renditions encoded again, aimed apart from the MP3."""
+    sinks = [
+        Encoder(path, fmt, codec=CODECS[name], subject=program.main.path, exe=exe)
+        for name, (path, _) in renditions.items()
+    ]
+    aims = [aim for _, aim in renditions.values()]
+    outputs = stream(program, fmt, gain_db, chain, _limiter(aims, fmt), sinks, aims, exe=exe,
+                     on_progress=on_progress)  # fmt: skip
+    return _results(renditions, sinks, outputs)
+
+
+def _results(names, sinks: list[Encoder], outputs: list[Loudness]) -> tuple[RenditionResult, ...]:
+    return tuple(
+        RenditionResult(name, sink.bitrate_kbps, output, sink.cpu_s)
+        for name, sink, output in zip(names, sinks, outputs, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,7 @@ class Rehearsal:
 
     level: float
     highest_db: float
+    every: int = 1  # the programme was sampled one stretch in ``every``
 
 
 def rehearse(
@@ -166,7 +173,7 @@ def rehearse(
         for path in paths.values():
             path.unlink(missing_ok=True)
     return {
-        name: Rehearsal(output.integrated, _highest(sink.frames, every))
+        name: Rehearsal(output.integrated, _highest(sink.frames, every), every)
         for name, sink, output in zip(aims, sinks, outputs, strict=True)
     }
 
