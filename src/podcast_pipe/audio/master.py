@@ -17,7 +17,7 @@ Passes over the audio:
    over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
    overshoot LAME showed on this programme (``_reaim``), with the renditions that missed too
    (``_reaimed``); the renditions that kept the promise are kept;
-5. only for a rendition still off the promise: that rendition once more, alone.
+5. only for renditions still off the promise: those once more, together, without the MP3.
 
 The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
 than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
