@@ -10,7 +10,8 @@ Programmes (under benchmarks/.work/, reused between runs, never committed):
 
 Each programme is encoded plainly (``ffmpeg -i in -c:a libmp3lame -b:a 128k``), checked
 (``podcast-pipe check``: the analysis that ``publish`` makes before it builds, cached by content)
-and built with ``podcast-pipe build --force``, back to back, so the time ratio is of one moment:
+and built with ``podcast-pipe build --force``, then encoded plainly again, back to back, so the
+time ratio is of one moment (against the mean of the two plain encodes, "ffmpeg s"):
 "vs ffmpeg" is the build after the check, "cold vs" check + build; on a shared
 machine wall-time ratios swing with the load, so CPU time (children's user + system) is given
 too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio).
@@ -19,8 +20,10 @@ from the build record, in a fresh interpreter: an upper bound). The 10-min (quic
 programme is built once more with ``process = ["highpass", "denoise", "leveler"]``, and once
 with ``renditions = ["mp3", "opus", "aac"]`` (its "vs ffmpeg" and "CPU vs": all three encodes
 against the plain MP3 encode). "encoders s CPU": each encoder's CPU seconds, from
-build/report.json. Peak RSS is
-that of the whole process tree (ffmpeg children included), sampled every 0.2 s (a scan of /proc costs CPU the build would miss). Loudness, LRA
+build/report.json. Peak memory is that of the whole process tree (ffmpeg children included),
+sampled every 0.2 s (a scan of /proc costs CPU the build would miss), as two sums: "RSS MB"
+counts each process's resident pages, so the ffmpeg binary's ~30 MB of code once per ffmpeg;
+"PSS MB" splits each shared page between the processes that map it. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
     python benchmarks/bench_build.py [--full | --minutes 10 60]
@@ -158,8 +161,10 @@ def workspace(programme: Programme) -> Path:
     return root
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, from /proc."""
+def tree_memory_kb(pid: int) -> tuple[int, int]:
+    """Resident memory of a process and all its descendants, from /proc: RSS summed, and PSS
+    summed (each shared page split between the processes that map it: the ffmpeg children run
+    one binary, whose ~30 MB of code the RSS sum counts once per process)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
@@ -173,27 +178,37 @@ def tree_rss_kb(pid: int) -> int:
         ppid = int(fields["PPid"])
         children.setdefault(ppid, []).append(int(entry.name))
         rss[int(entry.name)] = int(fields.get("VmRSS", "0 kB").split()[0])
-    total, stack = 0, [pid]
+    total, proportional, stack = 0, 0, [pid]
     while stack:
         current = stack.pop()
         total += rss.get(current, 0)
+        proportional += _pss_kb(current)
         stack.extend(children.get(current, []))
-    return total
+    return total, proportional
 
 
-def timed(command: list[str]) -> tuple[float, float, float]:
-    """Wall seconds, CPU seconds (user + system, children included) and peak tree RSS (MB)
-    of a command. CPU time hardly changes when other work shares the cores; wall time does."""
+def _pss_kb(pid: int) -> int:
+    try:
+        rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:  # gone, or not ours to read
+        return 0
+    return next(
+        (int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:")), 0
+    )
+
+
+def timed(command: list[str]) -> tuple[float, float, tuple[float, float]]:
+    """Wall seconds, CPU seconds (user + system, children included) and peak tree RSS and PSS
+    (MB) of a command. CPU time hardly changes when other work shares the cores; wall time does."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = [0, 0]
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_kb(process.pid))
+            peak[:] = map(max, peak, tree_memory_kb(process.pid))
             done.wait(SAMPLE_S)
 
     sampler = threading.Thread(target=sample)
@@ -206,7 +221,7 @@ def timed(command: list[str]) -> tuple[float, float, float]:
         raise SystemExit(f"{command[0]} failed:\n{stderr.decode(errors='replace')[-2000:]}")
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = sum(getattr(after, f) - getattr(before, f) for f in ("ru_utime", "ru_stime"))
-    return wall, cpu, peak / 1024
+    return wall, cpu, (peak[0] / 1024, peak[1] / 1024)
 
 
 # What the build does after mastering an episode for the inspector (report/): its page with the
@@ -227,14 +242,18 @@ finish_show(show)
 
 
 def bench(programme: Programme) -> tuple[str, ...]:
-    """Plain encode and build back to back; one table row."""
+    """Plain encode, check, build, plain encode again, back to back; one table row. The
+    baseline is the mean of the two plain encodes: the machine's speed drifts between runs
+    (an hour's plain encode took 33–47 s on the same idle machine)."""
     plain = WORK / f"plain-{programme.wav.stem}.mp3"
-    command = [find_ffmpeg(), "-v", "error", "-y", "-i", str(programme.wav)]
-    baseline, baseline_cpu, _ = timed([*command, "-c:a", "libmp3lame", "-b:a", "128k", str(plain)])
+    encode = [find_ffmpeg(), "-v", "error", "-y", "-i", str(programme.wav), "-c:a", "libmp3lame"]
+    before, before_cpu, _ = timed([*encode, "-b:a", "128k", str(plain)])
     root = workspace(programme)
     shutil.rmtree(root / "build" / CACHE, ignore_errors=True)
     checked, _, _ = timed([*CLI, "-C", str(root), "check"])
-    wall, cpu, rss = timed([*CLI, "-C", str(root), "build", "--force"])
+    wall, cpu, (rss, pss) = timed([*CLI, "-C", str(root), "build", "--force"])
+    after, after_cpu, _ = timed([*encode, "-b:a", "128k", str(plain)])
+    baseline, baseline_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
     inspector, _, _ = timed([sys.executable, "-c", INSPECT, str(root)])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
     [record] = report["episodes"]
@@ -252,14 +271,14 @@ def bench(programme: Programme) -> tuple[str, ...]:
         f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
         f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
         f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{(checked + wall) / baseline:.2f}x",
-        f"{inspector / wall:.0%}", f"{baseline:.1f}", f"{rss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
+        f"{inspector / wall:.0%}", f"{baseline:.1f}", f"{rss:.0f}", f"{pss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
     )  # fmt: skip
 
 
 HEADER = (
     "programme", "process", "renditions", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
     "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
-    "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB", "encoders s CPU",
+    "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB", "PSS MB", "encoders s CPU",
 )  # fmt: skip
 
 

@@ -44,7 +44,7 @@ def main() -> None:
     for minutes in args.minutes:
         runs = bench(minutes)
         baseline, baseline_cpu = runs[0][1], runs[0][2]
-        for tool, wall, cpu, rss in runs:
+        for tool, wall, cpu, (rss, _) in runs:
             rows.append((f"{minutes} min", tool, f"{wall:.2f}", f"{wall / baseline:.3f}x",
                          f"{cpu / baseline_cpu:.3f}x", f"{rss:.0f}"))  # fmt: skip
     header = ("audio", "tool", "wall s", "vs ffmpeg", "CPU vs", "peak RSS MB")
