@@ -11,7 +11,7 @@ Programmes (under benchmarks/.work/, reused between runs, never committed):
 Each programme is encoded plainly (``ffmpeg -i in -c:a libmp3lame -b:a 128k``), checked
 (``podcast-pipe check``: the analysis that ``publish`` makes before it builds, cached by content)
 and built with ``podcast-pipe build --force``, then encoded plainly again, back to back, so the
-time ratio is of one moment (against the mean of the two plain encodes, "ffmpeg s"):
+time ratio is of one moment (against the mean of the two plain encodes, "ffmpeg s" before/after):
 "vs ffmpeg" is the build after the check, "cold vs" check + build; on a shared
 machine wall-time ratios swing with the load, so CPU time (children's user + system) is given
 too ("CPU vs"; the build spreads over both cores, so it reads higher than an idle wall ratio).
@@ -271,7 +271,7 @@ def bench(programme: Programme) -> tuple[str, ...]:
         f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
         f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
         f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{(checked + wall) / baseline:.2f}x",
-        f"{inspector / wall:.0%}", f"{baseline:.1f}", f"{rss:.0f}", f"{pss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
+        f"{inspector / wall:.0%}", f"{before:.0f}/{after:.0f}", f"{rss:.0f}", f"{pss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
     )  # fmt: skip
 
 
