@@ -86,7 +86,8 @@ class FFmpeg:
     ``subject`` is the file the user knows (named in errors); ``on_progress`` gets seconds of
     media processed, from ffmpeg's stats lines; ``cwd`` lets output names stay relative (the
     tee muxer cannot take every character a folder name may hold); ``nice`` lowers the
-    priority of helpers that must not slow down the process everything waits for.
+    priority of helpers that must not slow down the process everything waits for;
+    ``pass_fds`` are pipes it reads as ``pipe:N`` besides its stdin.
     """
 
     def __init__(
@@ -100,6 +101,7 @@ class FFmpeg:
         on_progress: Callable[[float], None] | None = None,
         cwd: Path | None = None,
         nice: int = 0,
+        pass_fds: tuple[int, ...] = (),
     ) -> None:
         self.subject = subject
         self.on_progress = on_progress
@@ -111,7 +113,12 @@ class FFmpeg:
         self.command = [*command, "-stats_period", "0.5", *map(str, args)]
         try:
             self.process = subprocess.Popen(
-                self.command, stdin=stdin, stdout=stdout, stderr=subprocess.PIPE, cwd=cwd
+                self.command,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=subprocess.PIPE,
+                cwd=cwd,
+                pass_fds=pass_fds,
             )
         except OSError as exc:
             raise FFmpegError(

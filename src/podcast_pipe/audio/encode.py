@@ -2,8 +2,8 @@
 
 An encoder reads float PCM on stdin and writes, through ffmpeg's ``tee`` muxer, both the file
 (seekable, so LAME's Info header with the exact length and gapless data, or the MP4 index, is
-written) and the same encoded stream to stdout, where a second ffmpeg decodes and meters it
-with ``ebur128=peak=true``, frame by frame (100 ms). Metering the *encoded* file therefore
+written) and the same encoded stream to stdout, where one more ffmpeg (for all the encoders of
+a stream) decodes and meters it with ``ebur128=peak=true``, frame by frame (100 ms). Metering the *encoded* file therefore
 costs no extra pass: it runs on the other core while the encoder works (encoding shifts
 loudness and true peak, QUIRKS.md).
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ..errors import AudioError
 from ..ffmpeg import FFmpeg
-from .meter import Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
+from .meter import FRAME_S, Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
 
 HELPER_NICE = 10
 SHORTER_S = 0.5  # an encoded file may end this much before its PCM (encoder delay, padding)
@@ -59,7 +59,8 @@ MP3 = Codec(".mp3", ("-c:a", "libmp3lame"), "mp3", "mp3")
 
 
 class Encoder:
-    """An ffmpeg encoder fed through :attr:`stdin`, plus the meter reading its output."""
+    """An ffmpeg encoder fed through :attr:`stdin`, writing its file and streaming a copy to
+    the :class:`Meter` that reads every encoder of the stream (``name``: its meter's label)."""
 
     def __init__(
         self,
@@ -67,11 +68,13 @@ class Encoder:
         fmt: Mp3Format,
         *,
         codec: Codec = MP3,
+        name: str = "mp3",
         subject: Path,
         exe: str | None = None,
     ) -> None:
-        self.codec, self.out, self.subject = codec, out, subject
+        self.codec, self.out, self.name, self.subject = codec, out, name, subject
         self.bitrate_kbps = codec.bitrate(fmt)
+        self.meter: Meter | None = None
         pcm = ["-f", "f32le", "-ar", fmt.sample_rate, "-ac", fmt.channels, "-i", "pipe:0"]
         encode = [*codec.args, "-b:a", f"{self.bitrate_kbps}k"]
         # bitexact: no encoder-version tag, so the same input gives the same bytes.
@@ -84,29 +87,12 @@ class Encoder:
             stdout=subprocess.PIPE,
             cwd=out.parent,
         )
-        meter = [
-            "-f",
-            codec.demuxer,
-            "-i",
-            "pipe:0",
-            "-af",
-            ebur128(frames=True),
-            "-f",
-            "null",
-            "-",
-        ]
-        # The encoder is the slowest stage: the meter takes what the other core leaves.
-        self.meter = MeteredFFmpeg(
-            meter, subject=subject, exe=exe, stdin=self.encoder.process.stdout, nice=HELPER_NICE
-        )
-        # The meter holds the read end now; ours would keep the encoder alive if the meter died.
-        assert self.encoder.process.stdout is not None
-        self.encoder.process.stdout.close()
 
     @property
     def frames(self) -> Frames:
         """The encoded stream's 100 ms frames (true peak per frame: where the encoder overshot)."""
-        return self.meter.frames["ebur128"]
+        assert self.meter is not None
+        return self.meter.frames[f"ebur128@{self.name}"]
 
     @property
     def stdin(self):
@@ -120,21 +106,47 @@ class Encoder:
     def alive(self) -> bool:
         return self.encoder.process.poll() is None
 
-    def finish(self, duration_s: float) -> Loudness:
-        """Close the input, wait for both processes, and return the encoded file's loudness;
-        AudioError if the file is shorter than the ``duration_s`` of PCM it was given."""
-        self.stdin.close()
-        self.encoder.wait()
-        output = parse_summary(self.meter.wait(), duration_s)
-        if self.meter.last_time < duration_s - SHORTER_S:
+    def kill(self) -> None:
+        self.encoder.kill()
+
+
+class Meter(MeteredFFmpeg):
+    """One ffmpeg that decodes and meters what each of ``encoders`` streams, frame by frame
+    (one process, not one per encoder: each ffmpeg holds ~30 MB)."""
+
+    def __init__(self, encoders: list[Encoder], *, subject: Path, exe: str | None = None) -> None:
+        streams = [encoder.encoder.process.stdout for encoder in encoders]
+        fds = tuple(stream.fileno() for stream in streams)  # type: ignore[union-attr]
+        inputs, graph, outputs = [], [], []
+        for index, (encoder, fd) in enumerate(zip(encoders, fds, strict=True)):
+            inputs += ["-f", encoder.codec.demuxer, "-i", f"pipe:{fd}"]
+            graph.append(f"[{index}:a]{ebur128(encoder.name, frames=True)}[m{index}]")
+            outputs += ["-map", f"[m{index}]", "-f", "null", "-"]
+            encoder.meter = self
+        # The encoders are the slowest stage: the meter takes what the other core leaves.
+        super().__init__([*inputs, "-filter_complex", ";".join(graph), *outputs],
+                         subject=subject, exe=exe, nice=HELPER_NICE, pass_fds=fds)  # fmt: skip
+        # The meter holds the read ends now; ours would keep an encoder alive if it died.
+        for stream in streams:
+            stream.close()  # type: ignore[union-attr]
+
+
+def finish(encoders: list[Encoder], meter: Meter, duration_s: float) -> list[Loudness]:
+    """Close the encoders' input, wait for them and their meter, and return each encoded
+    file's loudness; AudioError if a file is shorter than the ``duration_s`` of PCM it got."""
+    for encoder in encoders:
+        encoder.stdin.close()
+    for encoder in encoders:
+        encoder.encoder.wait()
+    stderr = meter.wait()
+    outputs = []
+    for encoder in encoders:
+        written = len(encoder.frames.momentary) * FRAME_S
+        if written < duration_s - SHORTER_S:
             raise AudioError(
-                f"the {self.out.suffix} encoder wrote {self.meter.last_time:.1f} s "
-                f"of {duration_s:.1f} s",
-                path=self.subject,
+                f"the {encoder.out.suffix} encoder wrote {written:.1f} s of {duration_s:.1f} s",
+                path=encoder.subject,
                 hint="check that the ffmpeg in use can encode it ([audio] ffmpeg)",
             )
-        return output
-
-    def kill(self) -> None:
-        for process in (self.encoder, self.meter):
-            process.kill()
+        outputs.append(parse_summary(stderr, duration_s, f"ebur128@{encoder.name}"))
+    return outputs

@@ -11,7 +11,6 @@ import math
 import queue
 import subprocess
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 from .analysis import CHUNK_FRAMES, Progress, fraction
 from .decode import Program, read_pcm
-from .encode import MP3, Encoder, Mp3Format
+from .encode import MP3, Encoder, Meter, Mp3Format, finish
 from .limiter import TruePeakLimiter
 from .meter import FRAME_S, Frames, Loudness
 from .process import Chain
@@ -80,7 +79,7 @@ def render(
     subject = program.main.path
     sinks = [Encoder(out, fmt, subject=subject, exe=exe)]
     sinks += [
-        Encoder(path, fmt, codec=CODECS[name], subject=subject, exe=exe)
+        Encoder(path, fmt, codec=CODECS[name], name=name, subject=subject, exe=exe)
         for name, (path, _) in renditions.items()
     ]
     aims = [Aim(ceiling_db), *(aim for _, aim in renditions.values())]
@@ -111,7 +110,7 @@ def render_renditions(
     """Decode → chain → gain → true-peak limiter → the ``renditions`` alone (name → path,
     aim), in one stream: renditions encoded again, aimed apart from the MP3."""
     sinks = [
-        Encoder(path, fmt, codec=CODECS[name], subject=program.main.path, exe=exe)
+        Encoder(path, fmt, codec=CODECS[name], name=name, subject=program.main.path, exe=exe)
         for name, (path, _) in renditions.items()
     ]
     aims = [aim for _, aim in renditions.values()]
@@ -163,7 +162,7 @@ def rehearse(
     subject = program.main.path
     paths = {name: scratch.with_name(f"{scratch.name}.{name}") for name in aims}
     sinks = [
-        Encoder(paths[name], fmt, codec=CODECS.get(name, MP3), subject=subject, exe=exe)
+        Encoder(paths[name], fmt, codec=CODECS.get(name, MP3), name=name, subject=subject, exe=exe)
         for name in aims
     ]
     try:
@@ -218,6 +217,7 @@ def stream(
     def trimmed(blocks: list[np.ndarray]) -> list[np.ndarray]:
         return [b if t is None else b * t for b, t in zip(blocks, trims, strict=True)]
 
+    meter = Meter(sinks, subject=program.main.path, exe=exe)
     frames = 0
     try:
         with _Writer([sink.stdin for sink in sinks]) as writer:
@@ -227,16 +227,17 @@ def stream(
                 writer.put(trimmed(limiter.process_all(levelled * gain)))
             writer.put(trimmed(limiter.flush_all()))
         decoder.wait()
-        outputs = _finish_all(sinks, frames / fmt.sample_rate)
-    except BrokenPipeError:
-        died = [sink for sink in sinks if not sink.alive()]
-        for sink in sinks:
-            sink.kill()
-        for sink in died:  # FFmpegError with the encoder's own reason
-            sink.encoder.wait()
+        outputs = finish(sinks, meter, frames / fmt.sample_rate)
+    except BrokenPipeError:  # an encoder or the meter died: FFmpegError with its own reason
+        processes = [meter, *(sink.encoder for sink in sinks)]
+        died = [process for process in processes if process.process.poll() is not None]
+        for process in processes:
+            process.kill()
+        for process in died:
+            process.wait()
         raise
     except BaseException:
-        for process in (decoder, *sinks):
+        for process in (decoder, *sinks, meter):
             process.kill()
         raise
     if frames == 0:
@@ -244,14 +245,6 @@ def stream(
             "decodes to no audio at all", path=program.main.path, hint="export it again"
         )
     return outputs
-
-
-def _finish_all(sinks: list[Encoder], duration_s: float) -> list[Loudness]:
-    """Finish every encoder at once: their meters' tails share the cores."""
-    if len(sinks) == 1:
-        return [sinks[0].finish(duration_s)]
-    with ThreadPoolExecutor(len(sinks)) as pool:
-        return list(pool.map(lambda sink: sink.finish(duration_s), sinks))
 
 
 class _Writer:
