@@ -31,6 +31,7 @@ REHEARSAL_SEGMENT_S = 6.0
 REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
 MAX_SAMPLING = 10
 JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
+QUEUED_BLOCKS = 4  # blocks of each encoder's PCM waiting for its pipe: 6 s of slack
 
 
 @dataclass(frozen=True)
@@ -252,7 +253,7 @@ class _Writer:
 
     def __init__(self, streams: list) -> None:
         self.streams = streams
-        self.blocks: queue.Queue = queue.Queue(maxsize=8)
+        self.blocks: queue.Queue = queue.Queue(maxsize=QUEUED_BLOCKS)
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, daemon=True)
 
