@@ -3,9 +3,9 @@
 An encoder reads float PCM on stdin and writes, through ffmpeg's ``tee`` muxer, both the file
 (seekable, so LAME's Info header with the exact length and gapless data, or the MP4 index, is
 written) and the same encoded stream to stdout, where one more ffmpeg (for all the encoders of
-a stream) decodes and meters it with ``ebur128=peak=true``, frame by frame (100 ms). Metering the *encoded* file therefore
-costs no extra pass: it runs on the other core while the encoder works (encoding shifts
-loudness and true peak, QUIRKS.md).
+a stream) decodes and meters it with ``ebur128=peak=true``, frame by frame (100 ms). Metering
+the *encoded* file therefore costs no extra pass: it runs on the other core while the encoder
+works (encoding shifts loudness and true peak, QUIRKS.md).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Decode → speech chain → gain → limiter → encoders, streaming: the encode and the rehearsals.
 
-The decoder, this process (numpy) and the encoders (LAME, and each rendition's, each with its
-meter) run at once, on both cores; a three-hour programme passes in blocks of ``CHUNK_FRAMES``.
+The decoder, this process (numpy), the encoders (LAME, and each rendition's) and their one
+meter run at once, on both cores; a three-hour programme passes in blocks of ``CHUNK_FRAMES``.
 The limiter has one ceiling per encoder, over one shared detector.
 """
 
@@ -77,25 +77,12 @@ def render(
     ``TRACK_DB`` of the input's sample peak.
     """
     renditions = renditions or {}
-    subject = program.main.path
-    sinks = [Encoder(out, fmt, subject=subject, exe=exe)]
-    sinks += [
-        Encoder(path, fmt, codec=CODECS[name], name=name, subject=subject, exe=exe)
-        for name, (path, _) in renditions.items()
-    ]
-    aims = [Aim(ceiling_db), *(aim for _, aim in renditions.values())]
     track_db = sample_peak_db + gain_db + chain.max_boost_db - TRACK_DB
-    limiter = _limiter(aims, fmt, track_db)
-    mp3, *others = stream(program, fmt, gain_db, chain, limiter, sinks, aims, exe=exe,
-                          on_progress=on_progress)  # fmt: skip
-    results = _results(renditions, sinks[1:], others)
-    return Render(mp3, sinks[0].frames, limiter, sinks[0].cpu_s, results)
-
-
-def _limiter(aims: list[Aim], fmt: Mp3Format, track_db: float = math.inf) -> TruePeakLimiter:
-    """One ceiling per encoder: where its peaks must be before its trim."""
-    first, *more = (aim.ceiling_db - aim.trim_db for aim in aims)
-    return TruePeakLimiter(first, fmt.sample_rate, fmt.channels, track_db, also_db=tuple(more))
+    targets = {"mp3": (out, Aim(ceiling_db)), **renditions}
+    [mp3, *others], outputs, limiter = _encode(program, fmt, gain_db, chain, targets, track_db,
+                                               exe=exe, on_progress=on_progress)  # fmt: skip
+    results = _results(renditions, others, outputs[1:])
+    return Render(outputs[0], mp3.frames, limiter, mp3.cpu_s, results)
 
 
 def render_renditions(
@@ -110,14 +97,37 @@ def render_renditions(
 ) -> tuple[RenditionResult, ...]:
     """Decode → chain → gain → true-peak limiter → the ``renditions`` alone (name → path,
     aim), in one stream: renditions encoded again, aimed apart from the MP3."""
-    sinks = [
-        Encoder(path, fmt, codec=CODECS[name], name=name, subject=program.main.path, exe=exe)
-        for name, (path, _) in renditions.items()
-    ]
-    aims = [aim for _, aim in renditions.values()]
-    outputs = stream(program, fmt, gain_db, chain, _limiter(aims, fmt), sinks, aims, exe=exe,
-                     on_progress=on_progress)  # fmt: skip
+    sinks, outputs, _ = _encode(program, fmt, gain_db, chain, renditions, exe=exe,
+                                on_progress=on_progress)  # fmt: skip
     return _results(renditions, sinks, outputs)
+
+
+def _encode(
+    program: Program,
+    fmt: Mp3Format,
+    gain_db: float,
+    chain: Chain,
+    targets: dict[str, tuple[Path, Aim]],
+    track_db: float = math.inf,
+    *,
+    exe: str | None,
+    on_progress: Progress | None,
+) -> tuple[list[Encoder], list[Loudness], TruePeakLimiter]:
+    """One encoder per target ("mp3" or a rendition: name → path, aim), fed by one stream
+    through a limiter with one ceiling per target (where its peaks must be before its trim);
+    the encoders, what each file reads, and the limiter."""
+    sinks = [
+        Encoder(
+            path, fmt, codec=CODECS.get(name, MP3), name=name, subject=program.main.path, exe=exe
+        )  # fmt: skip
+        for name, (path, _) in targets.items()
+    ]
+    aims = [aim for _, aim in targets.values()]
+    first, *more = (aim.ceiling_db - aim.trim_db for aim in aims)
+    limiter = TruePeakLimiter(first, fmt.sample_rate, fmt.channels, track_db, also_db=tuple(more))
+    outputs = stream(program, fmt, gain_db, chain, limiter, sinks, aims, exe=exe,
+                     on_progress=on_progress)  # fmt: skip
+    return sinks, outputs, limiter
 
 
 def _results(names, sinks: list[Encoder], outputs: list[Loudness]) -> tuple[RenditionResult, ...]:
@@ -160,17 +170,14 @@ def rehearse(
     every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
     period = every * REHEARSAL_SEGMENT_S
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
-    subject = program.main.path
-    paths = {name: scratch.with_name(f"{scratch.name}.{name}") for name in aims}
-    sinks = [
-        Encoder(paths[name], fmt, codec=CODECS.get(name, MP3), name=name, subject=subject, exe=exe)
-        for name in aims
-    ]
+    targets = {
+        name: (scratch.with_name(f"{scratch.name}.{name}"), aim) for name, aim in aims.items()
+    }
     try:
-        outputs = stream(program, fmt, gain_db, sampled, _limiter(list(aims.values()), fmt),
-                         sinks, list(aims.values()), exe=exe, on_progress=on_progress)  # fmt: skip
+        sinks, outputs, _ = _encode(program, fmt, gain_db, sampled, targets, exe=exe,
+                                    on_progress=on_progress)  # fmt: skip
     finally:
-        for path in paths.values():
+        for path, _ in targets.values():
             path.unlink(missing_ok=True)
     return {
         name: Rehearsal(output.integrated, _highest(sink.frames, every), every)
