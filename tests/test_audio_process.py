@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+from array import array
 
 import imageio_ffmpeg
 import numpy as np
@@ -10,6 +11,8 @@ import pytest
 
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import master
+from podcast_pipe.audio.meter import Frames
+from podcast_pipe.audio.process import Chain
 from podcast_pipe.config import AudioSettings, inspect_show, load_show
 
 RATE = 44100
@@ -123,6 +126,23 @@ def test_pauses_are_not_pumped_up_by_the_leveler(make_audio, tmp_path):
         level_db(before, pauses) - level_db(before, speech)
     )
     assert lift <= 3  # a leveler without a gate would raise the room tone by its full 10 dB
+
+
+def test_a_sample_in_step_with_the_programme_s_rhythm_is_corrected():
+    # A minute whose first 6 s of every 30 are 10 dB louder: one 6 s stretch every 30 s keeps
+    # only the loud ones.
+    ends = (np.arange(600) + 1) * 0.1
+    phase = np.mod(ends + 1e-6, 30)
+    loud = (phase >= 0.4) & (phase <= 6.001)
+    momentary = np.where(loud, -20.0, -30.0).astype(np.float32)
+    frames = Frames(array("f", momentary.tobytes()), array("f", momentary.tobytes()))
+    chain = Chain((), -25.5, frames)
+    whole = 10 * np.log10(np.mean(10 ** (momentary.astype(np.float64) / 10)))
+    assert chain.sampled(30.0, 6.0).sampled_shift() == pytest.approx(-20 - whole, abs=0.01)
+    assert chain.sampled(30.0, 6.0).sampled_shift() > 5
+    assert chain.sampled_shift() == 0.0  # not sampled
+    steady = Frames(array("f", [-30.0] * 600), array("f", [-30.0] * 600))
+    assert Chain((), -30.0, steady).sampled(30.0, 6.0).sampled_shift() == pytest.approx(0.0)
 
 
 def test_the_audio_settings_of_the_chain_are_read_and_checked(tmp_path):

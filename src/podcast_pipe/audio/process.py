@@ -41,6 +41,8 @@ LEVEL_RATIO = 0.8
 LEVEL_MAX_DB = 10.0
 GATE_LU = 20.0  # momentary this far under the programme: a pause, the leveler holds
 SMOOTH_FRAMES = 10
+BLOCK_S = 0.4  # ebur128's momentary block, one every FRAME_S
+MIN_SAMPLED_BLOCKS = 20  # fewer sounding blocks in a sample: no correction
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,22 @@ class Chain:
             frames = frames // segment * period + frames % segment
         gain_db = np.interp(frames / rate, self.times, self.gains)
         return block * (10 ** (gain_db / 20)).astype(np.float32)[:, None]
+
+    def sampled_shift(self) -> float:
+        """How much louder the stretches this sampled chain keeps read than the whole
+        programme, after the leveler (0 unsampled), from the analysis frames: a rehearsal's
+        reading, less this, is the whole programme's. (Stretches taken at a fixed period can
+        fall in step with a programme's own rhythm: a looped clip, a jingle every minute.)"""
+        momentary = np.frombuffer(self.frames.momentary, np.float32).astype(np.float64)
+        if self._sampling is None or len(momentary) == 0:
+            return 0.0
+        period, segment = self._sampling
+        ends = np.mod((np.arange(len(momentary)) + 1) * FRAME_S + 1e-6, period)
+        kept = (ends >= BLOCK_S) & (ends <= segment + 2e-6)  # 400 ms blocks inside a stretch
+        levelled = momentary + self.frame_gains(len(momentary))
+        if np.count_nonzero(levelled[kept] > -70) < MIN_SAMPLED_BLOCKS:
+            return 0.0
+        return _gated(levelled[kept]) - _gated(levelled)
 
     def frame_gains(self, count: int) -> np.ndarray | float:
         """The leveler's gain at each ebur128 frame's 400 ms block (0 without it)."""

@@ -28,8 +28,7 @@ from .renditions import CODECS, RenditionResult
 
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSAL_SEGMENT_S = 6.0
-REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
-MAX_SAMPLING = 10
+REHEARSAL_MAX_S = 240  # a rehearsal hears one segment in as few as keep it this short
 JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
 QUEUED_BLOCKS = 4  # blocks of each encoder's PCM waiting for its pipe: 6 s of slack
 
@@ -162,12 +161,14 @@ def rehearse(
     to its own aim) on a sample of the programme, written beside ``scratch`` and deleted: the
     loudness each file will read and the true peak its encoder makes of the limited peaks.
 
-    A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
-    (5 min and more) up to 1 in ``MAX_SAMPLING``. Loudness is an average: minutes of audio
-    estimate it well, for a fraction of the cost.
+    A programme longer than ``REHEARSAL_MAX_S`` is sampled by the decoder: one
+    ``REHEARSAL_SEGMENT_S`` stretch in as few as keep the sample that short (1 in 15 for an
+    hour). Loudness is an average: minutes of audio estimate it well, for a fraction of the
+    cost; what the sampled stretches read apart from the whole (from the analysis frames,
+    ``Chain.sampled_shift``) is taken off the levels.
     """
     seconds = sum(part.duration_s or 0 for part in program.parts)
-    every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
+    every = max(1, math.ceil(seconds / REHEARSAL_MAX_S))
     period = every * REHEARSAL_SEGMENT_S
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
     targets = {
@@ -179,8 +180,9 @@ def rehearse(
     finally:
         for path, _ in targets.values():
             path.unlink(missing_ok=True)
+    shift = sampled.sampled_shift()
     return {
-        name: Rehearsal(output.integrated, _highest(sink.frames, every), every)
+        name: Rehearsal(output.integrated - shift, _highest(sink.frames, every), every)
         for name, sink, output in zip(aims, sinks, outputs, strict=True)
     }
 
