@@ -58,6 +58,7 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # +1 dB on full-band audio: the first lands in [ceiling - 0.5, ceiling], and the frames of the
 # second that overshoot get a lower ceiling and one re-encode.
 CEILING_MARGIN_DB = 0.1
+FRAME_LOG_DB = 0.05  # ebur128 logs a frame's true peak rounded to 0.1 dB
 GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
 SAMPLE_GUARD_DB = 0.7  # ... and the encode after a sampled rehearsal (its max is lower)
 RENDITION_GROWTH_DB = 0.3  # a rendition's highest frame grows this much per doubling unheard
@@ -242,7 +243,9 @@ def _fit_gain(
         heard = rehearse(program, fmt, gain.db, chain, scratch, aimed, exe=exe,
                          on_progress=on_progress)  # fmt: skip
         mp3 = heard.pop("mp3")
-        if mp3.highest_db > ceiling_db:  # LAME raised the limited peaks: keep its margin
+        # LAME raised the limited peaks (or kept them: frames are logged to 0.1 dB): keep its
+        # margin. On band-limited speech it lowers them, and the ceiling stays.
+        if mp3.highest_db > ceiling_db - FRAME_LOG_DB:
             ceiling_db -= _overshoot(mp3, true_peak)
         for name, rendition in heard.items():
             lower = max(0.0, _overshoot(rendition, true_peak, _unheard_growth(rendition)))
