@@ -185,7 +185,7 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(
     scratch = tmp_path / "scratch"
     aims = {"mp3": stream_module.Aim(-3.0), "opus": stream_module.Aim(-3.0, -0.35)}
     whole = stream_module.rehearse(program, fmt, 20.0, chain, scratch, aims)
-    monkeypatch.setattr(stream_module, "REHEARSAL_MAX_S", 8)  # 40 s: one segment in 5
+    monkeypatch.setattr(stream_module, "REHEARSAL_SAMPLING_S", 10)  # 40 s: one segment in 5
     stream, filters = stream_module.stream, []
 
     def spy(program, fmt, gain_db, chain, *args, **kwargs):

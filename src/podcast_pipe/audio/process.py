@@ -43,6 +43,9 @@ GATE_LU = 20.0  # momentary this far under the programme: a pause, the leveler h
 SMOOTH_FRAMES = 10
 BLOCK_S = 0.4  # ebur128's momentary block, one every FRAME_S
 MIN_SAMPLED_BLOCKS = 20  # fewer sounding blocks in a sample: no correction
+# A smaller shift is left alone: the limiter evens most of it out (a meeting whose sample read
+# 0.19 LU louder at the input read as the whole programme once limited and encoded).
+SAMPLED_SHIFT_LU = 0.5
 
 
 @dataclass(frozen=True)
@@ -196,8 +199,8 @@ class Chain:
 
     def sampled_shift(self) -> float:
         """How much louder the stretches this sampled chain keeps read than the whole
-        programme, after the leveler (0 unsampled), from the analysis frames: a rehearsal's
-        reading, less this, is the whole programme's. (Stretches taken at a fixed period can
+        programme, after the leveler (0 unsampled, or within ``SAMPLED_SHIFT_LU``), from the
+        analysis frames: a rehearsal's reading, less this, is the whole programme's. (Stretches taken at a fixed period can
         fall in step with a programme's own rhythm: a looped clip, a jingle every minute.)"""
         momentary = np.frombuffer(self.frames.momentary, np.float32).astype(np.float64)
         if self._sampling is None or len(momentary) == 0:
@@ -208,7 +211,8 @@ class Chain:
         levelled = momentary + self.frame_gains(len(momentary))
         if np.count_nonzero(levelled[kept] > -70) < MIN_SAMPLED_BLOCKS:
             return 0.0
-        return _gated(levelled[kept]) - _gated(levelled)
+        shift = _gated(levelled[kept]) - _gated(levelled)
+        return shift if abs(shift) > SAMPLED_SHIFT_LU else 0.0
 
     def frame_gains(self, count: int) -> np.ndarray | float:
         """The leveler's gain at each ebur128 frame's 400 ms block (0 without it)."""

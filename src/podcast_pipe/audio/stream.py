@@ -28,7 +28,9 @@ from .renditions import CODECS, RenditionResult
 
 TRACK_DB = 3.5  # blocks this close to the sample peak may hold the true peak
 REHEARSAL_SEGMENT_S = 6.0
-REHEARSAL_MAX_S = 360  # a rehearsal hears one segment in as few as keep it this short
+REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 from twice it…
+MAX_SAMPLING = 10  # ... up to 1 in 10, and then in as few as keep the sample this short:
+REHEARSAL_MAX_S = 360
 JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
 QUEUED_BLOCKS = 4  # blocks of each encoder's PCM waiting for its pipe: 6 s of slack
 
@@ -161,15 +163,16 @@ def rehearse(
     to its own aim) on a sample of the programme, written beside ``scratch`` and deleted: the
     loudness each file will read and the true peak its encoder makes of the limited peaks.
 
-    A programme longer than ``REHEARSAL_MAX_S`` is sampled by the decoder: one
-    ``REHEARSAL_SEGMENT_S`` stretch in as few as keep the sample that short (1 in 10 for an
-    hour, 1 in 30 for three). Loudness is an average: minutes of audio estimate it well, for
+    A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
+    (5 min and more) up to 1 in ``MAX_SAMPLING`` (an hour), then in as few as keep the
+    sample ``REHEARSAL_MAX_S`` long (1 in 30 for three hours). Loudness is an average: minutes of audio estimate it well, for
     a fraction of the cost; what the sampled stretches read apart from the whole (from the
     analysis frames, ``Chain.sampled_shift``) is taken off the levels. (A smaller sample
     misses the frames where LAME overshoots most: 1 in 15 needed two more encodes of an hour.)
     """
     seconds = sum(part.duration_s or 0 for part in program.parts)
-    every = max(1, math.ceil(seconds / REHEARSAL_MAX_S))
+    every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
+    every = max(every, math.ceil(seconds / REHEARSAL_MAX_S))
     period = every * REHEARSAL_SEGMENT_S
     sampled = chain.sampled(period, REHEARSAL_SEGMENT_S) if every > 1 else chain
     targets = {
