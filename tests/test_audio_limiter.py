@@ -154,3 +154,18 @@ def test_more_ceilings_share_the_detector_and_each_limits_as_it_would_alone():
         assert limiter.stage_stats(stage) == alone.stats
         assert alone.stats.max_reduction_db > 0
     assert limiter.stats == limiter.stage_stats(0)
+
+
+def test_each_100_ms_region_s_peak_is_read_after_the_gain():
+    t = np.arange(RATE) / RATE
+    level = np.where(t < 0.3, 0.1, np.where(t < 0.5, 0.7, 2.0))  # -20, -3.1, then +6 dBFS
+    signal = (level * np.sin(2 * np.pi * 997 * t)).astype(np.float32)[:, None]
+    for block in (3000, 4410 * 2 + 1, RATE):  # regions split across blocks are merged
+        limiter = TruePeakLimiter(-1.0, RATE, 1)
+        out = run(limiter, signal, block)
+        peaks = limiter.region_peaks_db
+        assert len(peaks) == 10
+        assert list(peaks[:2]) == [-np.inf] * 2  # far under the ceiling: not oversampled
+        assert peaks[3:5] == pytest.approx(-3.1, abs=0.1)  # the step at 0.3 s rings a little
+        assert peaks[6:] == pytest.approx(-1.0, abs=0.05)  # limited to the ceiling
+        assert 20 * np.log10(np.abs(out[int(0.6 * RATE) :]).max()) <= peaks[6:].max() + 0.01

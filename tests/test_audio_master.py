@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from array import array
+from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from mutagen.mp3 import MP3, BitrateMode
 
@@ -199,6 +202,28 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(
         assert abs(sampled[name].level - whole[name].level) <= 0.2
         assert -4.5 < sampled[name].highest_db <= whole[name].highest_db + 0.05  # fewer peaks
     assert list(tmp_path.iterdir()) == [path]  # the scratch files are gone
+
+
+def test_a_re_encode_lowers_the_ceiling_by_the_most_lame_raised_a_peak_near_it():
+    ceiling, true_peak = -1.1, -1.0
+    pcm = np.full(40, -np.inf)  # the limited PCM's peak per 100 ms frame
+    pcm[10:20], pcm[30] = ceiling, -1.5  # at the ceiling; 0.4 dB under it, not limited
+    mp3 = np.full(40, -6.0)
+    mp3[10:20] = -1.2  # LAME lowered the limited peaks...
+    mp3[30] = -0.9  # ... and raised this one by 0.6 dB: limited next time, it reads -0.5
+    mp3[5] = -1.3  # far from the ceiling in the PCM: not LAME's doing
+    pcm[5] = -12.0
+
+    def reaim(pcm_db: np.ndarray) -> float:
+        frames = Frames(true_peak=array("f", mp3.astype(np.float32).tobytes()))
+        done = SimpleNamespace(frames=frames, limiter=SimpleNamespace(region_peaks_db=pcm_db))
+        return master_module._reaim(done, ceiling, true_peak)
+
+    # Aimed so that the 0.6 dB rise lands GUARD_DB (0.2) under -1 dBTP: ceiling -1.8.
+    assert reaim(pcm) == pytest.approx(0.7)
+    assert reaim(np.full(40, -np.inf)) == pytest.approx(0.3)  # unknown: the highest frame's
+    pcm[30] = -2.0  # too far under the ceiling to be limited next time
+    assert reaim(pcm) == pytest.approx(0.3)
 
 
 def test_the_result_carries_a_per_second_timeline_and_round_trips_as_json(make_audio, tmp_path):

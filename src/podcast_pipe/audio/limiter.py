@@ -170,6 +170,13 @@ class TruePeakLimiter:
         return [round(v, 2) for v in self._stages[0].per_second]
 
     @property
+    def region_peaks_db(self) -> np.ndarray:
+        """The output's oversampled peak in each ``REGION_S`` region (ebur128's 100 ms frames),
+        dBTP; -inf where no block came within ``CANDIDATE_DB`` of a ceiling."""
+        with np.errstate(divide="ignore"):
+            return 20 * np.log10(np.array(self._stages[0].region_peaks, np.float64))
+
+    @property
     def true_peak_db(self) -> float:
         """The highest oversampled peak among the blocks examined, in dBTP."""
         return 20 * math.log10(self._peak) if self._peak > 0 else -math.inf
@@ -269,6 +276,7 @@ class _Stage:
         self._heavy = 0
         self._energy_drop: dict[int, float] = {}
         self.per_second: list[float] = []
+        self.region_peaks: list[float] = []  # oversampled peak of each region, after the gain
 
     def apply(self, out: np.ndarray, window: np.ndarray, start: int, energy: tuple) -> np.ndarray:
         """The frames ``out`` (from frame ``start``) limited, given the envelope ``window``
@@ -285,7 +293,16 @@ class _Stage:
             self._limited_recent = np.roll(self._limited_recent, -len(out))
             self._limited_recent[-min(len(out), len(self._limited_recent)) :] = False
         self._account(start, len(out), energy, gain)
+        self._peaks(window[: len(out)] if gain is None else window[: len(out)] * gain, energy)
         return out if gain is None else out * gain[:, None]
+
+    def _peaks(self, peaks: np.ndarray, energy: tuple) -> None:
+        """Each region's highest oversampled peak (0 where no block came near a ceiling)."""
+        first, regions, _ = energy
+        highest = np.maximum.reduceat(peaks, regions).tolist()
+        if len(self.region_peaks) > first:
+            self.region_peaks[first] = max(self.region_peaks[first], highest.pop(0))
+        self.region_peaks.extend(highest)
 
     def _gain(self, held: np.ndarray, first: bool) -> np.ndarray:
         """Release (in dB, program-dependent) and attack smoothing of the held gains.

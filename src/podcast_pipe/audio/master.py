@@ -59,6 +59,7 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # second that overshoot get a lower ceiling and one re-encode.
 CEILING_MARGIN_DB = 0.1
 FRAME_LOG_DB = 0.05  # ebur128 logs a frame's true peak rounded to 0.1 dB
+NEAR_CEILING_DB = 0.5  # a frame whose PCM peaks this close to the ceiling shows LAME's rise
 GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
 SAMPLE_GUARD_DB = 0.7  # ... and the encode after a sampled rehearsal (its max is lower)
 RENDITION_GROWTH_DB = 0.3  # a rendition's highest frame grows this much per doubling unheard
@@ -162,7 +163,7 @@ def master(
             if retune:
                 gain.move(miss)
             if done.output.true_peak > settings.true_peak:
-                ceiling_db -= _reaim(done.frames, settings.true_peak)
+                ceiling_db -= _reaim(done, ceiling_db, settings.true_peak)
         _check(program, settings, target, done.output, gain)
         if aims:  # renditions off the promise still: once more, together, without the MP3
             pending = {name: (paths[name], aim) for name, aim in aims.items()}
@@ -279,15 +280,26 @@ def _unheard_growth(heard: Rehearsal) -> float:
     return RENDITION_GROWTH_DB * math.log2(heard.every)
 
 
-def _reaim(frames: Frames, true_peak: float) -> float:
-    """How far to lower the PCM ceiling after an MP3 crossed ``true_peak``: the margin LAME
-    took on this programme, learned from its highest frame, so that the next MP3 peaks near
-    ``true_peak − GUARD_DB``. (LAME's overshoot of a frame changes from one encode to the
-    next by as much as it varies between frames, so lowering only the frames that crossed
-    moves the crossing elsewhere.)"""
-    peaks = np.frombuffer(frames.true_peak, np.float32)
+def _reaim(done: Render, ceiling_db: float, true_peak: float) -> float:
+    """How far to lower the PCM ceiling after an MP3 crossed ``true_peak``: so that the next
+    MP3 peaks near ``true_peak − GUARD_DB``, given the most LAME raised a frame whose PCM
+    peaked within ``NEAR_CEILING_DB`` of the ceiling (such peaks are limited to the ceiling
+    next time, and LAME raises them as much), and at least the highest frame's crossing.
+    (LAME's overshoot of a frame changes from one encode to the next by as much as it varies
+    between frames, so lowering only the frames that crossed moves the crossing elsewhere.)"""
+    peaks = np.frombuffer(done.frames.true_peak, np.float32).astype(np.float64)
     highest = float(np.nanmax(peaks)) if np.isfinite(peaks).any() else true_peak
-    return max(0.0, highest - (true_peak - GUARD_DB))
+    lower = highest - (true_peak - GUARD_DB)
+    pcm = done.limiter.region_peaks_db
+    count = min(len(peaks), len(pcm))
+    # ebur128's frames lag the PCM by LAME's delay: a frame's PCM peak is its neighbours' too.
+    padded = np.concatenate([[-np.inf], pcm[:count], [-np.inf]])
+    around = np.maximum(np.maximum(padded[:-2], padded[1:-1]), padded[2:])
+    near = (around >= ceiling_db - NEAR_CEILING_DB) & np.isfinite(peaks[:count])
+    if near.any():
+        raised = float(np.max(peaks[:count][near] - around[near]))
+        lower = max(lower, ceiling_db + raised - (true_peak - GUARD_DB))
+    return max(0.0, lower)
 
 
 def _reaimed(aim: Aim, read: Loudness, level: float, true_peak: float, slope: float) -> Aim:
