@@ -200,8 +200,9 @@ class Chain:
     def sampled_shift(self) -> float:
         """How much louder the stretches this sampled chain keeps read than the whole
         programme, after the leveler (0 unsampled, or within ``SAMPLED_SHIFT_LU``), from the
-        analysis frames: a rehearsal's reading, less this, is the whole programme's. (Stretches taken at a fixed period can
-        fall in step with a programme's own rhythm: a looped clip, a jingle every minute.)"""
+        analysis frames: a rehearsal's reading, less this, is the whole programme's.
+        (Stretches taken at a fixed period can fall in step with a programme's own rhythm: a
+        looped clip, a jingle every minute.)"""
         momentary = np.frombuffer(self.frames.momentary, np.float32).astype(np.float64)
         if self._sampling is None or len(momentary) == 0:
             return 0.0

@@ -165,10 +165,11 @@ def rehearse(
 
     A long programme is sampled by the decoder: one ``REHEARSAL_SEGMENT_S`` stretch in 2
     (5 min and more) up to 1 in ``MAX_SAMPLING`` (an hour), then in as few as keep the
-    sample ``REHEARSAL_MAX_S`` long (1 in 30 for three hours). Loudness is an average: minutes of audio estimate it well, for
-    a fraction of the cost; what the sampled stretches read apart from the whole (from the
-    analysis frames, ``Chain.sampled_shift``) is taken off the levels. (A smaller sample
-    misses the frames where LAME overshoots most: 1 in 15 needed two more encodes of an hour.)
+    sample ``REHEARSAL_MAX_S`` long (1 in 30 for three hours). Loudness is an average:
+    minutes of audio estimate it well, for a fraction of the cost; what the sampled stretches
+    read apart from the whole (from the analysis frames, ``Chain.sampled_shift``) is taken
+    off the levels. (A smaller sample misses the frames where LAME overshoots most: 1 in 15
+    cost an hour with the speech chain more encodes.)
     """
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
@@ -220,19 +221,10 @@ def stream(
     graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
     # busy cores the hand-offs cost a third more CPU than the filter saves.
+    threads = ["-filter_complex_threads", "1"]
+    output = ["-map", "[pcm]", "-f", "f32le", "pipe:1"]
     decoder = FFmpeg(
-        [
-            "-filter_complex_threads",
-            "1",
-            *program.inputs(),
-            "-filter_complex",
-            graph,
-            "-map",
-            "[pcm]",
-            "-f",
-            "f32le",
-            "pipe:1",
-        ],  # fmt: skip
+        [*threads, *program.inputs(), "-filter_complex", graph, *output],
         subject=program.main.path,
         exe=exe,
         stdout=subprocess.PIPE,
