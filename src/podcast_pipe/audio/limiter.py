@@ -143,6 +143,7 @@ class TruePeakLimiter:
         self.attack = max(1, round(ATTACK_S * sample_rate))
         self.latency = HALF + self.attack
         self._stages = [_Stage(db, sample_rate, self.attack) for db in ceilings]
+        self._stages[0].region_peaks = []
         # Streams, each kept as far as the next stage still needs it.
         self._pending = np.zeros((0, channels), np.float32)  # input not yet output
         self._tail = np.zeros((TAPS - 1, channels), np.float32)  # detector context
@@ -174,7 +175,7 @@ class TruePeakLimiter:
         """The output's oversampled peak in each ``REGION_S`` region (ebur128's 100 ms frames),
         dBTP; -inf where no block came within ``CANDIDATE_DB`` of a ceiling."""
         with np.errstate(divide="ignore"):
-            return 20 * np.log10(np.array(self._stages[0].region_peaks, np.float64))
+            return 20 * np.log10(np.array(self._stages[0].region_peaks or [], np.float64))
 
     @property
     def true_peak_db(self) -> float:
@@ -276,7 +277,8 @@ class _Stage:
         self._heavy = 0
         self._energy_drop: dict[int, float] = {}
         self.per_second: list[float] = []
-        self.region_peaks: list[float] = []  # oversampled peak of each region, after the gain
+        # Oversampled peak of each region after the gain: kept for the first ceiling (the MP3's).
+        self.region_peaks: list[float] | None = None
 
     def apply(self, out: np.ndarray, window: np.ndarray, start: int, energy: tuple) -> np.ndarray:
         """The frames ``out`` (from frame ``start``) limited, given the envelope ``window``
@@ -293,11 +295,13 @@ class _Stage:
             self._limited_recent = np.roll(self._limited_recent, -len(out))
             self._limited_recent[-min(len(out), len(self._limited_recent)) :] = False
         self._account(start, len(out), energy, gain)
-        self._peaks(window[: len(out)] if gain is None else window[: len(out)] * gain, energy)
+        if self.region_peaks is not None:
+            self._peaks(window[: len(out)] if gain is None else window[: len(out)] * gain, energy)
         return out if gain is None else out * gain[:, None]
 
     def _peaks(self, peaks: np.ndarray, energy: tuple) -> None:
         """Each region's highest oversampled peak (0 where no block came near a ceiling)."""
+        assert self.region_peaks is not None
         first, regions, _ = energy
         highest = np.maximum.reduceat(peaks, regions).tolist()
         if len(self.region_peaks) > first:
