@@ -30,7 +30,7 @@ from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.cli import cli
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.episodes import Catalog, Chapter
-from podcast_pipe.errors import AudioError, EpisodeError
+from podcast_pipe.errors import AudioError, EpisodeError, FeedError
 from podcast_pipe.events import Reporter
 from podcast_pipe.files import sha256_file
 from podcast_pipe.tags import read_tags
@@ -314,3 +314,12 @@ def test_the_record_codec_follows_the_dataclasses_fields():
     assert from_data(_Result, data) == result
     del data["stats"]["added_later"]  # written before that field existed: its default
     assert from_data(_Result, data).stats == _Stats(2.5, (3, 4))
+
+
+def test_a_missing_cover_fails_the_build_before_any_episode(show, episode, monkeypatch):
+    show.image.unlink()
+    monkeypatch.setattr(build_job, "master", no_mastering)
+    with pytest.raises(FeedError) as raised:
+        build_episodes(show, [episode])
+    assert raised.value.field == "show.image" and "cover.jpg" in str(raised.value)
+    assert not (show.build_dir / "bolum-1.mp3").exists()

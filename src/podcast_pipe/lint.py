@@ -28,20 +28,25 @@ def lint_show(show: Show, episodes: list[Episode]) -> Problems:
     """Every feed problem of the show and its episodes, collected for ``check``."""
     problems = Problems()
     _lint_channel(show, problems)
-    if show.image.is_file():
-        report_cover(show.image, what="show cover", problems=problems)
+    if missing := missing_cover(show):
+        problems.error(missing)
     else:
-        problems.error(
-            FeedError(
-                "file not found",
-                path=show.image,
-                field="show.image",
-                hint="add a square JPEG or PNG of 1400–3000 px (or fix [show] image)",
-            )
-        )
+        report_cover(show.image, what="show cover", problems=problems)
     for episode in episodes:
         _lint_episode(show, episode, problems)
     return problems
+
+
+def missing_cover(show: Show) -> FeedError | None:
+    """The error of a show whose cover file is not there (every MP3 embeds it), or None."""
+    if show.image.is_file():
+        return None
+    return FeedError(
+        "file not found",
+        path=show.image,
+        field="show.image",
+        hint="add a square JPEG or PNG of 1400–3000 px (or fix [show] image)",
+    )
 
 
 def _lint_channel(show: Show, problems: Problems) -> None:

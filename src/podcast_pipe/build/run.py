@@ -33,6 +33,7 @@ from ..errors import EpisodeError, PodcastError, Problems
 from ..events import QUIET, Reporter
 from ..ffmpeg import find_ffmpeg
 from ..files import atomic_path, sha256_file, sri_sha384_file, write_atomic
+from ..lint import missing_cover
 from ..rendition_tags import write_rendition_tags
 from ..report import inspect_episode, write_show
 from ..tags import tag_key, write_tags
@@ -80,7 +81,9 @@ def build_episodes(
     that fail do not stop the others; the first problem is raised at the end.
     """
     episodes = list(episodes)
-    find_ffmpeg(show.audio.ffmpeg)  # a missing ffmpeg fails once, before any episode
+    find_ffmpeg(show.audio.ffmpeg)  # a missing ffmpeg or cover fails once, before any episode
+    if missing := missing_cover(show):
+        raise missing
     executor = executor or LocalExecutor(jobs)
     reporter.on_start("build", len(episodes))
     problems = Problems()
