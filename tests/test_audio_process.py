@@ -12,7 +12,7 @@ import pytest
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.master import master
 from podcast_pipe.audio.meter import Frames
-from podcast_pipe.audio.process import Chain
+from podcast_pipe.audio.process import TAP_RATE, Chain, LowBand
 from podcast_pipe.config import AudioSettings, inspect_show, load_show
 
 RATE = 44100
@@ -162,3 +162,25 @@ def test_the_audio_settings_of_the_chain_are_read_and_checked(tmp_path):
     problems = [str(e) for e in inspect_show(tmp_path)[1].errors]
     assert any("audio.process" in p and "did you mean `leveler`?" in p for p in problems)
     assert any("audio.max_limiter_makeup" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("tone", "found"),
+    [
+        ("60 Hz mains at -50 dBFS", (60.0, 120.0)),
+        ("a pure 440 Hz tone", None),  # its distortion is not hum
+        ("60 Hz mains at -110 dBFS", None),  # inaudible after any gain
+    ],
+)
+def test_the_low_band_finds_mains_hum_and_only_hum(tone, found):
+    t = np.arange(40 * TAP_RATE) / TAP_RATE
+    noise = np.random.default_rng(1).normal(0, 1e-7, len(t))
+    if tone.startswith("60"):
+        level = 10 ** (float(tone.split()[-2]) / 20)
+        signal = level * (np.sin(2 * np.pi * 60 * t) + 0.5 * np.sin(2 * np.pi * 120 * t)) + noise
+    else:
+        signal = 0.5 * np.sin(2 * np.pi * 440 * t)
+    band = LowBand()
+    band.feed(signal.astype(np.float32))
+    hum = band.hum()
+    assert (hum.frequencies if hum else None) == found

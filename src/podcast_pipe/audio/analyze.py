@@ -38,7 +38,7 @@ from .meter import FRAME_S, Frames, parse_summary
 from .process import Hum, LowBand, LowBandFigures
 from .timeline import SILENT
 
-ANALYSIS_VERSION = 3  # bump when what is measured, or how, changes
+ANALYSIS_VERSION = 4  # bump when what is measured, or how, changes
 CACHE = Path(".cache") / "analysis"
 INDEX = "index.json"
 LOW_RATE = 1000  # Hz: the side measures' copy (channel levels, the hum and rumble tap)

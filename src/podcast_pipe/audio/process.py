@@ -30,6 +30,10 @@ SEGMENT = 4 * TAP_RATE
 MAINS = (50.0, 60.0)
 HARMONICS = 8
 HUM_DB = 10.0  # a mains line this far over its neighbourhood is hum
+# ... if it is this loud at all (a full-scale sine: 0): quieter lines are a test tone's
+# distortion or rounding, inaudible after any gain (a 440 Hz sine read "hum" at 120 Hz, 96 dB
+# over a neighbourhood of nothing).
+HUM_MIN_DBFS = -100.0
 HARMONIC_DB = 6.0  # ... and a harmonic this far over its own is notched too
 QUIET_SHARE = 0.3  # the quietest segments, where hum is not masked by speech
 NOTCH_HZ = 3.0
@@ -84,6 +88,7 @@ class LowBand:
     def __init__(self) -> None:
         self._buffer = np.zeros(0, np.float32)
         self._window = np.hanning(SEGMENT)
+        self._full_scale = (self._window.sum() / 2) ** 2  # a full-scale sine's line power
         self._power: list[float] = []
         self._lines: list[np.ndarray] = []  # per segment: (mains, harmonic, [line, around])
         self._spectrum = np.zeros(SEGMENT // 2 + 1)
@@ -120,6 +125,8 @@ class LowBand:
         lines = np.array(self._lines)[quiet].mean(axis=0)
         with np.errstate(divide="ignore"):
             over = 10 * np.log10(lines[:, :, 0] / np.maximum(lines[:, :, 1], 1e-30))
+            audible = 10 * np.log10(lines[:, :, 0] / self._full_scale) >= HUM_MIN_DBFS
+        over = np.where(audible, over, -np.inf)
         mains = int(np.argmax(over[:, :2].max(axis=1)))
         if over[mains, :2].max() < HUM_DB:
             return None
