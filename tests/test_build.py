@@ -323,3 +323,14 @@ def test_a_missing_cover_fails_the_build_before_any_episode(show, episode, monke
         build_episodes(show, [episode])
     assert raised.value.field == "show.image" and "cover.jpg" in str(raised.value)
     assert not (show.build_dir / "bolum-1.mp3").exists()
+
+
+def test_the_feed_command_warns_of_a_missing_cover(workspace):
+    runner, root = workspace
+    with_cover = runner.invoke(cli, ["-C", str(root), "feed"])
+    assert with_cover.exit_code == 0 and "warning" not in with_cover.output
+    (root / "feed/cover.jpg").unlink()
+    without = runner.invoke(cli, ["-C", str(root), "feed"])
+    assert without.exit_code == 0 and (root / "feed/feed.xml").is_file()
+    assert "warning: " in without.output
+    assert "cover.jpg: show.image: file not found" in without.output

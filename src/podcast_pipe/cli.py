@@ -23,7 +23,7 @@ from .check import check_workspace
 from .config import CONFIG_NAME, LOCAL_BASE_URL, Show, find_root, load_show
 from .episodes import load_episodes
 from .errors import PodcastError, display_path
-from .lint import lint_enclosure_hosts
+from .lint import lint_enclosure_hosts, missing_cover
 from .localfeed import write_feed
 from .publish import WorkspaceLock, open_show_target, publish_show, refuse_problems, unlock
 from .report import find_report, read_reports
@@ -411,6 +411,8 @@ def feed(ctx: Context) -> None:
     now = dt.datetime.now(dt.UTC)
     path = write_feed(show, load_episodes(show).ready(now), now)
     click.echo(f"wrote {display_path(path)}")
+    if missing := missing_cover(show):  # the feed names it; publish would refuse
+        click.secho(f"warning: {missing}", fg="yellow")
 
 
 @cli.command()
