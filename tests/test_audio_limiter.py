@@ -7,8 +7,9 @@ import wave
 import numpy as np
 import pytest
 
-from podcast_pipe.audio.limiter import ATTACK_S, HALF, TAPS, TruePeakLimiter, phases, sliding_min
+from podcast_pipe.audio.limiter import ATTACK_S, TruePeakLimiter, sliding_min
 from podcast_pipe.audio.meter import measure_file
+from podcast_pipe.audio.oversample import HALF, TAPS, FramePeaks, phases
 
 RATE = 44100
 
@@ -119,6 +120,35 @@ def test_the_oversampler_reads_each_in_between_phase_within_0_2_db(freq):
             gain = np.abs(between[:, k]).max() / np.abs(exact).max()
             assert abs(20 * np.log10(gain)) <= 0.2
             assert np.abs(between[:, k] - exact).max() <= 0.03
+
+
+def frame_peaks(signal: np.ndarray, block: int) -> FramePeaks:
+    peaks = FramePeaks(signal.shape[1], RATE // 10)
+    for i in range(0, len(signal), block):
+        peaks.add(signal[i : i + block])
+    peaks.finish()
+    return peaks
+
+
+def test_frame_peaks_are_true_near_the_highest_and_sample_peaks_far_under():
+    signal = speech_like(1, seed=3) * np.float32(0.05)  # peaks about -20 dBFS
+    t = np.arange(2000) / RATE
+    # A burst at a quarter of the rate, 45° off the samples: its peaks fall between them.
+    burst = np.sin(2 * np.pi * RATE / 4 * t + np.pi / 4) * np.hanning(2000)
+    signal[23000:25000] += burst[:, None].astype(np.float32)
+    reference = np.abs(oversampled(signal.astype(np.float64))).max(axis=1)
+    for block in (65536, 4410, 1000):
+        peaks = frame_peaks(signal, block)
+        assert len(peaks.values) == 10
+        exact = 20 * np.log10(reference.reshape(10, -1).max(axis=1))
+        read = 20 * np.log10(peaks.values)
+        assert read[5] == pytest.approx(exact[5], abs=0.1)  # the burst: 3 dB over its samples
+        assert 20 * np.log10(np.abs(signal[23000:25000]).max()) < exact[5] - 2
+        assert 20 * np.log10(peaks.peak) == pytest.approx(exact.max(), abs=0.1)
+        # 20 dB under the burst: the sample peak, under the true peak by little.
+        samples = 20 * np.log10(np.abs(signal).max(axis=1).reshape(10, -1).max(axis=1))
+        assert np.all((read[:5] >= samples[:5]) & (read[:5] <= exact[:5] + 0.01))
+        assert np.all(exact[:5] - read[:5] < 1.0)
 
 
 def test_limited_audio_meets_the_ceiling_as_ffmpeg_reads_it(tmp_path):

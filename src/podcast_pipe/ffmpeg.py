@@ -70,7 +70,7 @@ def parse_time(line: bytes) -> float | None:
 PIPE_BYTES = 1 << 20  # Linux's default 64 KiB makes the stages of a pipeline wait on each other
 
 
-def _widen(pipe: IO | None) -> None:
+def widen(pipe: IO | None) -> None:
     """Enlarge a pipe's buffer where the system allows it (Linux; up to pipe-max-size)."""
     if pipe is None:
         return
@@ -127,7 +127,7 @@ class FFmpeg:
         if nice:
             os.setpriority(os.PRIO_PROCESS, self.process.pid, nice)
         for pipe in (self.process.stdin, self.process.stdout):
-            _widen(pipe)
+            widen(pipe)
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
 

@@ -3,22 +3,31 @@
 An encoder reads float PCM on stdin and writes, through ffmpeg's ``tee`` muxer, both the file
 (seekable, so LAME's Info header with the exact length and gapless data, or the MP4 index, is
 written) and the same encoded stream to stdout, where one more ffmpeg (for all the encoders of
-a stream) decodes and meters it with ``ebur128=peak=true``, frame by frame (100 ms). Metering
-the *encoded* file therefore costs no extra pass: it runs on the other core while the encoder
-works (encoding shifts loudness and true peak, QUIRKS.md).
+a stream) decodes and meters it with ``ebur128``, frame by frame (100 ms), and passes the
+decoded PCM back, whose true peak per frame the limiter's oversampler reads (oversample.py:
+where a frame comes near the highest peak; ``ebur128=peak=true`` oversamples everything, at
+twice the meter's cost). Metering the *encoded* file therefore costs no extra pass: it runs on
+the other core while the encoder works (encoding shifts loudness and true peak, QUIRKS.md).
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
-from dataclasses import dataclass
+import threading
+from array import array
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import AudioError
-from ..ffmpeg import FFmpeg
+from ..ffmpeg import FFmpeg, widen
 from .meter import FRAME_S, Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
+from .oversample import FramePeaks, db
 
 HELPER_NICE = 10
+READ_FRAMES = 65536  # the decoded PCM comes back in blocks of this many frames
 SHORTER_S = 0.5  # an encoded file may end this much before its PCM (encoder delay, padding)
 
 
@@ -34,7 +43,8 @@ class Mp3Format:
 @dataclass(frozen=True)
 class Codec:
     """How a file is encoded: its suffix, ffmpeg's codec options, the file's muxer and that of
-    the copy streamed to the meter, and kbps for mono / stereo (None: the MP3 format's)."""
+    the copy streamed to the meter, kbps for mono / stereo (None: the MP3 format's), and the
+    sample rate it encodes at (None: the PCM's)."""
 
     suffix: str
     args: tuple[str, ...]
@@ -42,6 +52,7 @@ class Codec:
     stream: str
     kbps_mono: int | None = None
     kbps_stereo: int | None = None
+    sample_rate: int | None = None
 
     @property
     def demuxer(self) -> str:
@@ -74,9 +85,12 @@ class Encoder:
     ) -> None:
         self.codec, self.out, self.name, self.subject = codec, out, name, subject
         self.bitrate_kbps = codec.bitrate(fmt)
+        # What the meter decodes: frames of this shape, at this rate.
+        self.channels, self.sample_rate = fmt.channels, codec.sample_rate or fmt.sample_rate
         self.meter: Meter | None = None
         pcm = ["-f", "f32le", "-ar", fmt.sample_rate, "-ac", fmt.channels, "-i", "pipe:0"]
-        encode = [*codec.args, "-b:a", f"{self.bitrate_kbps}k"]
+        rate = ["-ar", str(codec.sample_rate)] if codec.sample_rate else []
+        encode = [*codec.args, *rate, "-b:a", f"{self.bitrate_kbps}k"]
         # bitexact: no encoder-version tag, so the same input gives the same bytes.
         tee = ["-map", "0:a", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "tee"]
         self.encoder = FFmpeg(
@@ -112,23 +126,94 @@ class Encoder:
 
 class Meter(MeteredFFmpeg):
     """One ffmpeg that decodes and meters what each of ``encoders`` streams, frame by frame
-    (one process, not one per encoder: each ffmpeg holds ~30 MB)."""
+    (one process, not one per encoder: each ffmpeg holds ~30 MB), and passes the decoded PCM
+    back through a pipe each, whose true peaks a thread each reads (:meth:`true_peak`)."""
 
     def __init__(self, encoders: list[Encoder], *, subject: Path, exe: str | None = None) -> None:
         streams = [encoder.encoder.process.stdout for encoder in encoders]
         fds = tuple(stream.fileno() for stream in streams)  # type: ignore[union-attr]
+        pipes = [os.pipe() for _ in encoders]
         inputs, graph, outputs = [], [], []
         for index, (encoder, fd) in enumerate(zip(encoders, fds, strict=True)):
             inputs += ["-f", encoder.codec.demuxer, "-i", f"pipe:{fd}"]
-            graph.append(f"[{index}:a]{ebur128(encoder.name, frames=True)}[m{index}]")
-            outputs += ["-map", f"[m{index}]", "-f", "null", "-"]
+            meter = ebur128(encoder.name, true_peak=False, frames=True)
+            graph.append(f"[{index}:a]{meter}[m{index}]")
+            pcm = ["-c:a", "pcm_f32le", "-f", "f32le", f"pipe:{pipes[index][1]}"]
+            outputs += ["-map", f"[m{index}]", *pcm]
             encoder.meter = self
+        written = tuple(write for _, write in pipes)
         # The encoders are the slowest stage: the meter takes what the other core leaves.
         super().__init__([*inputs, "-filter_complex", ";".join(graph), *outputs],
-                         subject=subject, exe=exe, nice=HELPER_NICE, pass_fds=fds)  # fmt: skip
-        # The meter holds the read ends now; ours would keep an encoder alive if it died.
+                         subject=subject, exe=exe, nice=HELPER_NICE, pass_fds=fds + written)  # fmt: skip
+        # The meter holds these ends now; ours would keep an encoder alive if it died, or
+        # a reader waiting for an end that never comes.
         for stream in streams:
             stream.close()  # type: ignore[union-attr]
+        for write in written:
+            os.close(write)
+        self._readers = [
+            _PeakReader(os.fdopen(read, "rb"), encoder)
+            for (read, _), encoder in zip(pipes, encoders, strict=True)
+        ]
+
+    def wait(self, timeout: float | None = None, *, check: bool = True) -> str:
+        """:meth:`FFmpeg.wait`, then each stream's true peak per frame into its :class:`Frames`."""
+        try:
+            stderr = super().wait(timeout, check=check)
+        finally:
+            for reader in self._readers:
+                reader.join()
+        for reader in self._readers:
+            reader.done(self.frames[f"ebur128@{reader.name}"])
+        return stderr
+
+    def true_peak(self, name: str) -> float:
+        """The true peak of encoder ``name``'s stream, dBTP, once :meth:`wait` returned."""
+        return next(reader.true_peak for reader in self._readers if reader.name == name)
+
+
+class _PeakReader:
+    """Reads one stream's decoded PCM from the meter, on a thread, into :class:`FramePeaks`."""
+
+    def __init__(self, pipe, encoder: Encoder) -> None:
+        self.pipe, self.name = pipe, encoder.name
+        self.peaks = FramePeaks(encoder.channels, round(FRAME_S * encoder.sample_rate))
+        self.error: BaseException | None = None
+        widen(pipe)
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @property
+    def true_peak(self) -> float:
+        """dBTP, to ebur128's 0.1 dB (as its summary and frames were read before)."""
+        return round(db(self.peaks.peak), 1)
+
+    def _run(self) -> None:
+        channels = self.peaks.channels
+        size = READ_FRAMES * channels * 4
+        with self.pipe:
+            while data := self.pipe.read(size):
+                if self.error is None:  # after an error: drain, or the meter would wait
+                    try:
+                        usable = len(data) - len(data) % (channels * 4)
+                        self.peaks.add(np.frombuffer(data[:usable], "<f4").reshape(-1, channels))
+                    except Exception as exc:  # noqa: BLE001 - raised by done()
+                        self.error = exc
+            if self.error is None:
+                self.peaks.finish()
+
+    def join(self) -> None:
+        self.thread.join()
+
+    def done(self, frames: Frames) -> None:
+        """Put the true peak of each of ``frames``' frames in it (ebur128 logs as many)."""
+        if self.error:
+            raise self.error
+        count = len(frames.momentary)
+        values = self.peaks.values[:count]
+        values += [values[-1] if values else 0.0] * (count - len(values))
+        with np.errstate(divide="ignore"):
+            frames.true_peak = array("f", np.round(20 * np.log10(np.array(values, np.float64)), 1))
 
 
 def finish(encoders: list[Encoder], meter: Meter, duration_s: float) -> list[Loudness]:
@@ -148,5 +233,6 @@ def finish(encoders: list[Encoder], meter: Meter, duration_s: float) -> list[Lou
                 path=encoder.subject,
                 hint="check that the ffmpeg in use can encode it ([audio] ffmpeg)",
             )
-        outputs.append(parse_summary(stderr, duration_s, f"ebur128@{encoder.name}"))
+        loudness = parse_summary(stderr, duration_s, f"ebur128@{encoder.name}")
+        outputs.append(replace(loudness, true_peak=meter.true_peak(encoder.name)))
     return outputs

@@ -1,8 +1,7 @@
 """A lookahead true-peak limiter on float blocks, streaming, that touches only peaks over the ceiling.
 
-Detector: 4× oversampling by three least-squares fractional-delay filters of ``TAPS`` taps,
-flat within 0.1 dB up to 92 % of Nyquist (20.3 kHz at 44.1 kHz), run only on blocks whose
-sample peak comes within ``CANDIDATE_DB`` of the ceiling: the rest cannot reach it.
+Detector: 4× oversampling (oversample.py), run only on blocks whose sample peak comes within
+``CANDIDATE_DB`` of the ceiling: the rest cannot reach it.
 
 Gain, per frame: the required gain (ceiling / oversampled peak, 1 almost always) →
 the minimum over the lookahead (``ATTACK_S``) → a release that lets the reduction (in dB) decay
@@ -15,18 +14,13 @@ reaches the ceiling comes out bit-identical.
 
 from __future__ import annotations
 
-import functools
 import math
 from dataclasses import dataclass
 
 import numpy as np
 
-OVERSAMPLE = 4
-TAPS = 32  # per phase
-PASSBAND = 0.92  # of Nyquist, where the interpolating phases are flat
-HALF = TAPS // 2  # the detector reads this many frames ahead of the interval it measures
-BLOCK = 512
-CANDIDATE_DB = 4.0  # inter-sample peaks of band-limited audio stay within ~3 dB of the samples
+from .oversample import CANDIDATE_DB, HALF, Oversampler, db, period_starts
+
 ATTACK_S = 0.005
 RELEASE_FAST_S = 0.05
 RELEASE_SLOW_S = 0.15
@@ -36,38 +30,6 @@ REGION_S = 0.1  # block statistics, in ebur128's 100 ms steps
 HEAVY_DB = 3.0  # "heavy" limiting, reported as a share of the programme
 RESIDUAL = math.log(0.001)  # a released reduction (dB) this small ends: a -80 dB step
 ACTIVE_DB = 0.1  # the limiter counts as active from this reduction on
-
-
-@functools.cache
-def phases() -> np.ndarray:
-    """Taps of the three interpolating phases, shape (TAPS, 3), float32 (made on first use).
-
-    Each phase is the least-squares fit of a delay by 1/4, 2/4, 3/4 frame over the passband
-    (a windowed sinc of this length loses dBs near Nyquist; this one reads within 0.1 dB).
-    """
-    offsets = np.arange(TAPS) - (HALF - 1)
-    w = np.linspace(0, PASSBAND * np.pi, 4000)
-    basis = np.concatenate([np.cos(np.outer(w, offsets)), np.sin(np.outer(w, offsets))])
-    taps = []
-    for delay in (0.25, 0.5, 0.75):
-        wanted = np.concatenate([np.cos(w * delay), np.sin(w * delay)])
-        taps.append(np.linalg.lstsq(basis, wanted, rcond=None)[0])
-    return np.stack(taps, 1).astype(np.float32)
-
-
-ROW = 64
-
-
-@functools.cache
-def _toeplitz() -> np.ndarray:
-    """The three phases as one matrix: (ROW + TAPS - 1 frames) @ it = (3 × ROW outputs).
-
-    One matrix product over a batch of rows is far faster than gathering a window per frame.
-    """
-    matrix = np.zeros((ROW + TAPS - 1, 3, ROW), np.float32)
-    for t in range(ROW):
-        matrix[t : t + TAPS, :, t] = phases()
-    return matrix.reshape(ROW + TAPS - 1, 3 * ROW)
 
 
 def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
@@ -81,27 +43,12 @@ def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
     return np.minimum(suffix[: n - width + 1], prefix[width - 1 : n])
 
 
-def _linked_peak(frames: np.ndarray) -> np.ndarray:
-    """The largest absolute value over the channels of each frame (linked channels)."""
-    peak = np.abs(frames[:, 0])
-    for channel in range(1, frames.shape[1]):
-        np.maximum(peak, np.abs(frames[:, channel]), out=peak)
-    return peak
-
-
 def _energy(frames: np.ndarray) -> np.ndarray:
     """Sum of squares over the channels of each frame."""
     energy = np.square(frames[:, 0], dtype=np.float64)
     for channel in range(1, frames.shape[1]):
         energy += np.square(frames[:, channel], dtype=np.float64)
     return energy
-
-
-def _starts(start: int, frames: int, period: int) -> np.ndarray:
-    """Offsets in a block of ``frames`` frames, beginning at frame ``start``, where a new
-    ``period`` begins; 0 first (for ``reduceat``)."""
-    following = np.arange(-(-(start + 1) // period) * period, start + frames, period) - start
-    return np.concatenate([[0], following[following > 0]]).astype(np.intp)
 
 
 @dataclass(frozen=True)
@@ -146,7 +93,7 @@ class TruePeakLimiter:
         self._stages[0].region_peaks = []
         # Streams, each kept as far as the next stage still needs it.
         self._pending = np.zeros((0, channels), np.float32)  # input not yet output
-        self._tail = np.zeros((TAPS - 1, channels), np.float32)  # detector context
+        self._oversampler = Oversampler(channels)
         self._received = 0
         self._end: int | None = None  # frames to output in all, once flushed
         # Oversampled peak per interval (between frames k and k+1; 0 where no block came near
@@ -155,7 +102,6 @@ class TruePeakLimiter:
         self._skip = HALF - 1  # the detector starts at interval -HALF
         self._out = 0  # frames output
         self._energy_in: list[float] = []  # per region, shared by the stages' statistics
-        self._peak = 0.0
 
     @property
     def stats(self) -> LimiterStats:
@@ -180,7 +126,7 @@ class TruePeakLimiter:
     @property
     def true_peak_db(self) -> float:
         """The highest oversampled peak among the blocks examined, in dBTP."""
-        return 20 * math.log10(self._peak) if self._peak > 0 else -math.inf
+        return db(self._oversampler.peak)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Limit a block; returns the frames that are now final (fewer at the start)."""
@@ -206,7 +152,7 @@ class TruePeakLimiter:
         window = self._envelope[: ready + self.attack]
         out = self._pending[:ready]
         start, first = self._out, self._out // self.region
-        regions = _starts(start, ready, self.region)  # offsets in ``out`` where regions begin
+        regions = period_starts(start, ready, self.region)  # offsets in ``out`` where regions begin
         energy = _energy(out)
         sums = np.add.reduceat(energy, regions, dtype=np.float64)
         if len(self._energy_in) > first:
@@ -226,36 +172,8 @@ class TruePeakLimiter:
 
     def _detect(self, block: np.ndarray) -> np.ndarray:
         """Oversampled peak of each interval that the new frames complete (0 far under a ceiling)."""
-        frames = len(block)
-        extended = np.concatenate([self._tail, block])
-        self._tail = extended[len(extended) - (TAPS - 1) :]
-        self._received += frames
-        envelope = np.zeros(frames, np.float32)
-        linked = _linked_peak(extended[HALF - 1 : HALF + frames])
-        edges = np.maximum(linked[:-1], linked[1:])  # both ends of each interval
-        count = -(-frames // BLOCK)
-        padded = np.zeros(count * BLOCK, np.float32)
-        padded[:frames] = edges
-        peaks = padded.reshape(count, BLOCK).max(axis=1)
-        hot = (peaks > self.threshold) | (peaks >= self.track)
-        if not hot.any():
-            return envelope
-        # Rows of ROW intervals with the filter's context, for every channel of every hot block.
-        starts = (np.flatnonzero(hot)[:, None] * BLOCK + np.arange(0, BLOCK, ROW)).ravel()
-        context = np.zeros((extended.shape[1], count * BLOCK + TAPS - 1), np.float32)
-        context[:, : len(extended)] = extended.T
-        windows = context[:, starts[:, None] + np.arange(ROW + TAPS - 1)]
-        # Stacked small products, one hot block each: a single big `@` lets OpenBLAS split it
-        # over threads, and the hand-off costs 10-50x the arithmetic while ffmpeg keeps both
-        # cores busy.
-        stacked = windows.reshape(-1, BLOCK // ROW, ROW + TAPS - 1)
-        between = np.abs(stacked @ _toeplitz()).reshape(-1, 3, ROW)
-        rows = (starts[:, None] + np.arange(ROW)).ravel()
-        peaks = np.maximum(between.max(axis=1).reshape(-1, len(rows)).max(axis=0), padded[rows])
-        kept = rows < frames
-        envelope[rows[kept]] = peaks[kept]
-        self._peak = max(self._peak, float(peaks[kept].max()))
-        return envelope
+        self._received += len(block)
+        return self._oversampler.peaks(block, self.threshold, self.track)[0]
 
 
 class _Stage:
@@ -357,7 +275,7 @@ class _Stage:
             self._energy_drop[first + offset] = (
                 self._energy_drop.get(first + offset, 0) + drop[offset]
             )
-        seconds = _starts(start, frames, self.sample_rate)
+        seconds = period_starts(start, frames, self.sample_rate)
         deepest = np.minimum.reduceat(gain, seconds)
         for index in np.flatnonzero(deepest < 10 ** (-ACTIVE_DB / 20)):
             second = (start + int(seconds[index])) // self.sample_rate

@@ -11,8 +11,8 @@ Passes over the audio:
    peaks, which lowers the ceiling of the encode; the first also encodes each rendition, whose
    own ceiling and trim (its limiter stage, after the shared detector) it learns;
 3. the encode (stream.py): decode → chain → gain → limiter → LAME (and each rendition's
-   encoder), each encoded stream metered by ``ebur128=peak=true`` per 100 ms frame while it is
-   written (encode.py);
+   encoder), each encoded stream metered per 100 ms frame while it is written (encode.py:
+   loudness by ``ebur128``, true peak by the limiter's oversampler);
 4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
    over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
    overshoot LAME showed on this programme (``_reaim``), with the renditions that missed too
@@ -58,7 +58,7 @@ MASTER_VERSION = 3  # bump when the same inputs would master differently
 # +1 dB on full-band audio: the first lands in [ceiling - 0.5, ceiling], and the frames of the
 # second that overshoot get a lower ceiling and one re-encode.
 CEILING_MARGIN_DB = 0.1
-FRAME_LOG_DB = 0.05  # ebur128 logs a frame's true peak rounded to 0.1 dB
+FRAME_LOG_DB = 0.05  # a frame's true peak is read to 0.1 dB (ebur128's figures, encode.py)
 NEAR_CEILING_DB = 0.5  # a frame whose PCM peaks this close to the ceiling shows LAME's rise
 GUARD_DB = 0.2  # a re-encode aims the MP3's highest frame this far under the ceiling
 SAMPLE_GUARD_DB = 0.7  # ... and the encode after a sampled rehearsal (its max is lower)
@@ -86,7 +86,7 @@ class MasterResult:
     """
 
     input: Loudness  # the programme before gain, in the output's channel layout
-    output: Loudness  # the encoded MP3, as ebur128=peak=true reads it
+    output: Loudness  # the encoded MP3, as its meter reads it (encode.py)
     gain_db: float
     limiter: LimiterStats
     format: Mp3Format
@@ -244,7 +244,7 @@ def _fit_gain(
         heard = rehearse(program, fmt, gain.db, chain, scratch, aimed, exe=exe,
                          on_progress=on_progress)  # fmt: skip
         mp3 = heard.pop("mp3")
-        # LAME raised the limited peaks (or kept them: frames are logged to 0.1 dB): keep its
+        # LAME raised the limited peaks (or kept them: frames are read to 0.1 dB): keep its
         # margin. On band-limited speech it lowers them, and the ceiling stays.
         if mp3.highest_db > ceiling_db - FRAME_LOG_DB:
             ceiling_db -= _overshoot(mp3, true_peak)

@@ -3,7 +3,8 @@
 Using the filter itself (rather than a re-implementation) makes our figures those of the
 independent meter the spec names: ``ebur128=peak=true`` on the published file. Integrated
 loudness is gated (−70 LUFS absolute, −10 LU relative), LRA follows EBU Tech 3342, true peak is
-measured 4× oversampled.
+measured 4× oversampled. (The encode's meter leaves true peak to the limiter's oversampler,
+which reads the same to the 0.1 dB ebur128 gives, for half the CPU: encode.py.)
 
 Mono is measured as one channel, as BS.1770 says (a mono file reads 3 dB lower than the same
 signal on both channels of a stereo file); ``dual_mono`` is not used.
@@ -25,14 +26,13 @@ from ..ffmpeg import FFmpeg
 
 SILENT_LUFS = -70.0
 FRAME_S = 0.1  # ebur128 logs a frame every 100 ms
-# What a meter passes on is thrown away: in large frames, ffmpeg's threads hand it on less often
-# (an MP3's frames are 26 ms: this spares a tenth of the meter's CPU).
+# A meter passes on what it read in large frames: ffmpeg's threads hand it on less often (an
+# MP3's frames are 26 ms: this spares a tenth of the meter's CPU), and a pipe takes it at once.
 DISCARDED = "asetnsamples=n=65536:p=0"
 
 
 def ebur128(name: str = "", *, true_peak: bool = True, frames: bool = False) -> str:
-    """The meter filter, for a discarded output; ``name`` tells its summary apart. Without
-    true peak: ~3x faster.
+    """The meter filter; ``name`` tells its summary apart. Without true peak: ~3x faster.
 
     With ``frames`` it logs every 100 ms frame, which :class:`MeteredFFmpeg` collects.
     """
@@ -79,7 +79,7 @@ class Loudness:
 class Frames:
     """ebur128's 100 ms frames (frame i ends at (i + 1) / 10 s): momentary (400 ms) and
     short-term (3 s) loudness in LUFS, and the frame's true peak in dBTP (channels' maximum;
-    empty without ``peak=true``). Compact arrays: three hours are 108,000 frames."""
+    from ``peak=true``, or from the encode meter's oversampler, encode.py). Compact arrays: three hours are 108,000 frames."""
 
     momentary: array = field(default_factory=lambda: array("f"))
     short_term: array = field(default_factory=lambda: array("f"))

@@ -21,7 +21,7 @@ OPUS_RATE = 48000  # Opus runs at 48 kHz whatever it is given
 TOLERANCE_LU = 0.5
 
 CODECS: dict[str, Codec] = {
-    "opus": Codec(".opus", ("-c:a", "libopus", "-ar", str(OPUS_RATE)), "ogg", "ogg", 48, 64),
+    "opus": Codec(".opus", ("-c:a", "libopus"), "ogg", "ogg", 48, 64, OPUS_RATE),
     "aac": Codec(".m4a", ("-c:a", "aac", "-profile:a", "aac_low"), "ipod", "adts", 64, 96),
 }
 

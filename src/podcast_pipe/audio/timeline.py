@@ -1,8 +1,8 @@
 """Per-second curves of one master, for the audio inspector (index i covers second i..i+1).
 
 Filled from passes the build makes anyway: the analysis pass's ``ebur128`` metadata (the source;
-plus the gain it was given), the encode meter's ``ebur128=peak=true`` metadata (the published
-file) and the limiter's own statistics. Loudness values are LUFS (``-inf`` as -120.0), peaks dBTP.
+plus the gain it was given), the encode meter's frames (the published file) and the limiter's
+own statistics. Loudness values are LUFS (``-inf`` as -120.0), peaks dBTP.
 """
 
 from __future__ import annotations
