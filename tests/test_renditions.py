@@ -53,13 +53,16 @@ def test_renditions_meet_the_promise_or_say_so(make_audio, tmp_path, channels):
     for rendition in result.renditions:
         path = rendition_path(out, rendition.name)
         measured = measure_file(path)
-        assert measured.integrated == rendition.output.integrated
+        # The meter reads the stream as it is written; ffmpeg 5.1 decodes the M4A without the
+        # AAC priming the stream has (0.1 LU apart on 6 s), later ones alike.
+        assert round(abs(measured.integrated - rendition.output.integrated), 1) <= 0.1
         on_promise = abs(measured.integrated - target) <= 0.5 and measured.true_peak <= -1.0
         warned = any(f"the {rendition.name} rendition reads" in w for w in result.warnings)
         assert on_promise != warned, (measured, result.warnings)
         assert measured.duration_s == pytest.approx(6.0, abs=0.1)
     opus, aac = OggOpus(rendition_path(out, "opus")), MP4(rendition_path(out, "aac"))
-    assert opus.info.channels == channels and aac.info.channels == channels
+    # Channels as a player decodes them (ffmpeg 5.1 writes 2 in a mono M4A's sample entry).
+    assert opus.info.channels == channels and probe(rendition_path(out, "aac")).channels == channels
     assert aac.info.codec == "mp4a.40.2"  # AAC-LC
     assert aac.info.bitrate // 1000 == pytest.approx(64 if channels == 1 else 96, abs=16)
     assert from_data(MasterResult, json.loads(json.dumps(to_data(result)))) == result
@@ -282,6 +285,7 @@ def test_a_failing_rendition_encoder_fails_the_master_with_its_reason(
     broken = Codec(".opus", ("-c:a", "no_such_encoder"), "ogg", 48, 64)
     monkeypatch.setitem(CODECS, "opus", broken)
     source = make_audio("s.wav", SPEECH, 3)
-    with pytest.raises(FFmpegError, match="selecting an encoder"):
+    # ffmpeg 9: "… selecting an encoder"; 5.1: "Unknown encoder 'no_such_encoder'".
+    with pytest.raises(FFmpegError, match="selecting an encoder|Unknown encoder"):
         master(Program(probe(source)), ALL, tmp_path / "ep.mp3")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.wav"]

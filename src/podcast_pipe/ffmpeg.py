@@ -24,7 +24,7 @@ ENV_VAR = "PODCAST_PIPE_FFMPEG"
 _TIME = re.compile(rb"time=\s*(-?)(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 # "[Parsed_ebur128_0 @ 0x55d…] " or "[in#0/wav @ 0x…] " before ffmpeg's own messages.
 _PREFIX = re.compile(r"^\[[^\]]+ @ 0x[0-9a-f]+\]\s*")
-_NOISE = ("size=", "frame=", "Press [q]", "video:")
+_NOISE = ("size=", "frame=", "Press [q]", "video:", "ffmpeg stats and -progress period")
 
 
 def find_ffmpeg(override: str | None = None) -> str:
@@ -201,7 +201,7 @@ class FFmpeg:
         """The most telling line of ffmpeg's stderr, without its ``[module @ 0x…]`` prefix."""
         lines = [_PREFIX.sub("", line).strip() for line in self.stderr.splitlines()]
         lines = [line for line in lines if line and not line.startswith(_NOISE)]
-        errors = [line for line in lines if re.search(r"error|invalid|no such|fail", line, re.I)]
+        errors = [line for line in lines if re.search(r"error|invalid|no such|fail|unknown", line, re.I)]
         return (errors or lines or [f"exit code {self.process.returncode}"])[0][:300]
 
     def kill(self) -> None:
