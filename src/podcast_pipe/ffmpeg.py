@@ -201,7 +201,9 @@ class FFmpeg:
         """The most telling line of ffmpeg's stderr, without its ``[module @ 0x…]`` prefix."""
         lines = [_PREFIX.sub("", line).strip() for line in self.stderr.splitlines()]
         lines = [line for line in lines if line and not line.startswith(_NOISE)]
-        errors = [line for line in lines if re.search(r"error|invalid|no such|fail|unknown", line, re.I)]
+        errors = [
+            line for line in lines if re.search(r"error|invalid|no such|fail|unknown", line, re.I)
+        ]
         return (errors or lines or [f"exit code {self.process.returncode}"])[0][:300]
 
     def kill(self) -> None:
