@@ -218,10 +218,12 @@ class _PeakReader:
         if self.error:
             raise self.error
         count = len(frames.momentary)
-        values = self.peaks.values[:count]
-        values += [values[-1] if values else 0.0] * (count - len(values))
+        values = np.zeros(count)
+        read = np.frombuffer(self.peaks.values, np.float64)[:count]
+        values[: len(read)] = read
+        values[len(read) :] = read[-1] if len(read) else 0.0
         with np.errstate(divide="ignore"):
-            frames.true_peak = array("f", np.round(20 * np.log10(np.array(values, np.float64)), 1))
+            frames.true_peak = array("f", np.round(20 * np.log10(values), 1).astype("f").tobytes())
 
 
 def finish(encoders: list[Encoder], meter: Meter, duration_s: float) -> list[Loudness]:

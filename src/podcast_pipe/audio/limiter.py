@@ -15,11 +15,13 @@ reaches the ceiling comes out bit-identical.
 from __future__ import annotations
 
 import math
+import operator
+from array import array
 from dataclasses import dataclass
 
 import numpy as np
 
-from .oversample import CANDIDATE_DB, HALF, Oversampler, db, period_starts
+from .oversample import CANDIDATE_DB, HALF, Oversampler, db, extend_stretches, period_starts
 
 ATTACK_S = 0.005
 RELEASE_FAST_S = 0.05
@@ -90,7 +92,7 @@ class TruePeakLimiter:
         self.attack = max(1, round(ATTACK_S * sample_rate))
         self.latency = HALF + self.attack
         self._stages = [_Stage(db, sample_rate, self.attack) for db in ceilings]
-        self._stages[0].region_peaks = []
+        self._stages[0].region_peaks = array("d")
         # Streams, each kept as far as the next stage still needs it.
         self._pending = np.zeros((0, channels), np.float32)  # input not yet output
         self._oversampler = Oversampler(channels)
@@ -101,7 +103,7 @@ class TruePeakLimiter:
         self._envelope = np.zeros(0, np.float32)
         self._skip = HALF - 1  # the detector starts at interval -HALF
         self._out = 0  # frames output
-        self._energy_in: list[float] = []  # per region, shared by the stages' statistics
+        self._energy_in = array("d")  # per region, shared by the stages' statistics
 
     @property
     def stats(self) -> LimiterStats:
@@ -121,7 +123,7 @@ class TruePeakLimiter:
         """The output's oversampled peak in each ``REGION_S`` region (ebur128's 100 ms frames),
         dBTP; -inf where no block came within ``CANDIDATE_DB`` of a ceiling."""
         with np.errstate(divide="ignore"):
-            return 20 * np.log10(np.array(self._stages[0].region_peaks or [], np.float64))
+            return 20 * np.log10(np.array(self._stages[0].region_peaks, np.float64))
 
     @property
     def true_peak_db(self) -> float:
@@ -155,10 +157,7 @@ class TruePeakLimiter:
         regions = period_starts(start, ready, self.region)  # offsets in ``out`` where regions begin
         energy = _energy(out)
         sums = np.add.reduceat(energy, regions, dtype=np.float64)
-        if len(self._energy_in) > first:
-            self._energy_in[first] += sums[0]
-            sums = sums[1:]
-        self._energy_in.extend(sums.tolist())
+        extend_stretches(self._energy_in, first, sums, operator.add)
         outs = [stage.apply(out, window, start, (first, regions, energy)) for stage in self._stages]
         self._pending = self._pending[ready:]
         self._envelope = self._envelope[ready:]
@@ -193,10 +192,10 @@ class _Stage:
         self._min_gain = 1.0
         self._limited = 0
         self._heavy = 0
-        self._energy_drop: dict[int, float] = {}
+        self._energy_drop = array("d")  # per region
         self.per_second: list[float] = []
         # Oversampled peak of each region after the gain: kept for the first ceiling (the MP3's).
-        self.region_peaks: list[float] | None = None
+        self.region_peaks: array | None = None
 
     def apply(self, out: np.ndarray, window: np.ndarray, start: int, energy: tuple) -> np.ndarray:
         """The frames ``out`` (from frame ``start``) limited, given the envelope ``window``
@@ -221,10 +220,7 @@ class _Stage:
         """Each region's highest oversampled peak (0 where no block came near a ceiling)."""
         assert self.region_peaks is not None
         first, regions, _ = energy
-        highest = np.maximum.reduceat(peaks, regions).tolist()
-        if len(self.region_peaks) > first:
-            self.region_peaks[first] = max(self.region_peaks[first], highest.pop(0))
-        self.region_peaks.extend(highest)
+        extend_stretches(self.region_peaks, first, np.maximum.reduceat(peaks, regions), max)
 
     def _gain(self, held: np.ndarray, first: bool) -> np.ndarray:
         """Release (in dB, program-dependent) and attack smoothing of the held gains.
@@ -270,11 +266,7 @@ class _Stage:
         self._heavy += int((gain < 10 ** (-HEAVY_DB / 20)).sum())
         self._min_gain = min(self._min_gain, float(gain.min()))
         lost = energy * (1 - gain.astype(np.float64) ** 2)
-        drop = np.add.reduceat(lost, regions)
-        for offset in np.flatnonzero(drop):
-            self._energy_drop[first + offset] = (
-                self._energy_drop.get(first + offset, 0) + drop[offset]
-            )
+        extend_stretches(self._energy_drop, first, np.add.reduceat(lost, regions), operator.add)
         seconds = period_starts(start, frames, self.sample_rate)
         deepest = np.minimum.reduceat(gain, seconds)
         for index in np.flatnonzero(deepest < 10 ** (-ACTIVE_DB / 20)):
@@ -282,7 +274,7 @@ class _Stage:
             reduction = -20 * math.log10(float(deepest[index]))
             self.per_second[second] = max(self.per_second[second], reduction)
 
-    def stats(self, frames: int, energy_in: list[float], region: int) -> LimiterStats:
+    def stats(self, frames: int, energy_in: array, region: int) -> LimiterStats:
         reduction = -20 * math.log10(self._min_gain) if self._min_gain < 1 else 0.0
         return LimiterStats(
             round(reduction, 2),
@@ -291,13 +283,13 @@ class _Stage:
             round(self._heavy / max(1, frames), 4),
         )
 
-    def _block_p99(self, energy_in: list[float], region: int) -> float:
+    def _block_p99(self, energy_in: array, region: int) -> float:
         """99th percentile of the drop of 400 ms block levels, gated like BS.1770 (−70, −10)."""
-        if not self._energy_drop:
-            return 0.0
         energy = np.array(energy_in)
         drop = np.zeros(len(energy))
-        drop[list(self._energy_drop)] = list(self._energy_drop.values())
+        drop[: len(self._energy_drop)] = self._energy_drop
+        if not drop.any():
+            return 0.0
         kernel = np.ones(4)
         before = np.convolve(energy, kernel, "valid")
         after = before - np.convolve(drop, kernel, "valid")

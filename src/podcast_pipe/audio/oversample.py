@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+from array import array
+from collections.abc import Callable
 
 import numpy as np
 
@@ -63,6 +65,22 @@ def period_starts(start: int, frames: int, period: int) -> np.ndarray:
     ``period`` begins; 0 first (for ``reduceat``)."""
     following = np.arange(-(-(start + 1) // period) * period, start + frames, period) - start
     return np.concatenate([[0], following[following > 0]]).astype(np.intp)
+
+
+def extend_stretches(
+    series: array, index: int, values: np.ndarray, combine: Callable[[float, float], float]
+) -> None:
+    """Put the figures of consecutive stretches, from stretch ``index`` on, into ``series`` (one
+    float each: an hour of 100 ms stretches is 288 KB, not the 1 MB of a list): the stretch
+    the last call ended in is ``combine``d with its rest; stretches no call gave read 0."""
+    if len(values) == 0:
+        return
+    if len(series) > index:
+        series[index] = combine(series[index], values[0])
+        values = values[1:]
+    else:
+        series.extend([0.0] * (index - len(series)))
+    series.frombytes(np.asarray(values, np.float64).tobytes())
 
 
 class Oversampler:
@@ -125,7 +143,7 @@ class FramePeaks:
     def __init__(self, channels: int, period: int) -> None:
         self.channels = channels
         self.period = period
-        self.values: list[float] = []  # linear, one per stretch
+        self.values = array("d")  # linear, one per stretch
         self._oversampler = Oversampler(channels)
         self._near = np.float32(10 ** (-CANDIDATE_DB / 20))
         self._highest = np.float32(0)
@@ -133,7 +151,7 @@ class FramePeaks:
 
     @property
     def peak(self) -> float:
-        return max(self.values, default=0.0)
+        return float(np.max(np.frombuffer(self.values, np.float64), initial=0.0))
 
     def add(self, block: np.ndarray) -> None:
         """The next frames, shape (frames, channels)."""
@@ -146,12 +164,8 @@ class FramePeaks:
         if not len(peaks):
             return
         start = max(0, first)
-        stretches = np.maximum.reduceat(peaks, period_starts(start, len(peaks), self.period))
-        highest = stretches.tolist()
-        index = start // self.period
-        if len(self.values) > index:
-            self.values[index] = max(self.values[index], highest.pop(0))
-        self.values.extend(highest)
+        highest = np.maximum.reduceat(peaks, period_starts(start, len(peaks), self.period))
+        extend_stretches(self.values, start // self.period, highest, max)
 
     def finish(self) -> None:
         """Read the last intervals, held back by the filter's length."""
