@@ -14,7 +14,6 @@ from collections.abc import Callable
 
 import numpy as np
 
-OVERSAMPLE = 4
 TAPS = 32  # per phase
 PASSBAND = 0.92  # of Nyquist, where the interpolating phases are flat
 HALF = TAPS // 2  # the detector reads this many frames ahead of the interval it measures
@@ -52,7 +51,7 @@ def _toeplitz() -> np.ndarray:
     return matrix.reshape(ROW + TAPS - 1, 3 * ROW)
 
 
-def linked_peak(frames: np.ndarray) -> np.ndarray:
+def _linked_peak(frames: np.ndarray) -> np.ndarray:
     """The largest absolute value over the channels of each frame (linked channels)."""
     peak = np.abs(frames[:, 0])
     for channel in range(1, frames.shape[1]):
@@ -102,7 +101,7 @@ class Oversampler:
         extended = np.concatenate([self._tail, block])
         self._tail = extended[len(extended) - (TAPS - 1) :]
         envelope = np.zeros(frames, np.float32)
-        linked = linked_peak(extended[HALF - 1 : HALF + frames])
+        linked = _linked_peak(extended[HALF - 1 : HALF + frames])
         edges = np.maximum(linked[:-1], linked[1:])  # both ends of each interval
         count = -(-frames // BLOCK)
         padded = np.zeros(count * BLOCK, np.float32)
