@@ -31,8 +31,8 @@ serve: $(STAMP)
 	$(PP) serve
 
 BENCH ?= quick
-bench: $(STAMP)  # BENCH=quick: 10-minute programmes; BENCH=full: also 60 min and 3 h
-	$(BIN)/python benchmarks/bench_build.py $(if $(filter full,$(BENCH)),--full)
+bench: $(STAMP)  # BENCH=quick: 10-minute programmes; BENCH=full: also 60 min and 3 h; REPEAT=3: builds each
+	$(BIN)/python benchmarks/bench_build.py $(if $(filter full,$(BENCH)),--full) $(if $(REPEAT),--repeat $(REPEAT))
 	$(BIN)/python benchmarks/bench_check.py $(if $(filter full,$(BENCH)),--minutes 60,--minutes 10)
 
 bench-network: $(STAMP)

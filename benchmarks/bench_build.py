@@ -26,7 +26,12 @@ counts each process's resident pages, so the ffmpeg binary's ~30 MB of code once
 "PSS MB" splits each shared page between the processes that map it. Loudness, LRA
 and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 (peak=true).
 
-    python benchmarks/bench_build.py [--full | --minutes 10 60]
+With ``--repeat N`` each programme is built N times between plain encodes (plain, build,
+plain, build, plain…): the row is the round with the median ratio (of two middles, the lower),
+"rounds" lists every
+round's ratio (the plain encode alone swings by a fifth from one run to the next).
+
+    python benchmarks/bench_build.py [--full | --minutes 10 60] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -241,19 +246,50 @@ finish_show(show)
 """
 
 
-def bench(programme: Programme) -> tuple[str, ...]:
-    """Plain encode, check, build, plain encode again, back to back; one table row. The
-    baseline is the mean of the two plain encodes: the machine's speed drifts between runs
-    (an hour's plain encode took 33–47 s on the same idle machine)."""
+@dataclass(frozen=True)
+class Round:
+    """One build between two plain encodes (wall and CPU seconds; peak RSS and PSS, MB)."""
+
+    before: float
+    after: float
+    wall: float
+    cpu: float
+    baseline_cpu: float
+    memory: tuple[float, float]
+
+    @property
+    def ratio(self) -> float:
+        return self.wall / ((self.before + self.after) / 2)
+
+
+def rounds(programme: Programme, root: Path, repeat: int) -> list[Round]:
+    """Plain encode, then ``repeat`` times: build, plain encode; back to back. Each build's
+    baseline is the mean of the plain encodes on either side: the machine's speed drifts
+    between runs (an hour's plain encode took 33–47 s on the same idle machine, and 38 then
+    46 s back to back)."""
     plain = WORK / f"plain-{programme.wav.stem}.mp3"
     encode = [find_ffmpeg(), "-v", "error", "-y", "-i", str(programme.wav), "-c:a", "libmp3lame"]
     before, before_cpu, _ = timed([*encode, "-b:a", "128k", str(plain)])
+    done = []
+    for _ in range(repeat):
+        wall, cpu, memory = timed([*CLI, "-C", str(root), "build", "--force"])
+        after, after_cpu, _ = timed([*encode, "-b:a", "128k", str(plain)])
+        done.append(Round(before, after, wall, cpu, (before_cpu + after_cpu) / 2, memory))
+        before, before_cpu = after, after_cpu
+    return done
+
+
+def bench(programme: Programme, repeat: int = 1) -> tuple[str, ...]:
+    """Check, then :func:`rounds`; one table row, of the round with the median time ratio
+    (with every round's ratio beside it, and the highest memory of all)."""
     root = workspace(programme)
     shutil.rmtree(root / "build" / CACHE, ignore_errors=True)
     checked, _, _ = timed([*CLI, "-C", str(root), "check"])
-    wall, cpu, (rss, pss) = timed([*CLI, "-C", str(root), "build", "--force"])
-    after, after_cpu, _ = timed([*encode, "-b:a", "128k", str(plain)])
-    baseline, baseline_cpu = (before + after) / 2, (before_cpu + after_cpu) / 2
+    done = rounds(programme, root, repeat)
+    median = sorted(done, key=lambda r: r.ratio)[(len(done) - 1) // 2]
+    before, after, wall, cpu = median.before, median.after, median.wall, median.cpu
+    baseline, baseline_cpu = (before + after) / 2, median.baseline_cpu
+    rss, pss = (max(r.memory[i] for r in done) for i in (0, 1))
     inspector, _, _ = timed([sys.executable, "-c", INSPECT, str(root)])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
     [record] = report["episodes"]
@@ -270,14 +306,15 @@ def bench(programme: Programme) -> tuple[str, ...]:
         f"{output.integrated:.1f}", f"{output.lra:.1f}", f"{output.true_peak:.1f}",
         f"{limiter['max_reduction_db']:.1f}", f"{limiter.get('block_p99_db', 0):.1f}",
         f"{limiter['limited_ms'] / 1000:.1f}", str(episode["encodes"]),
-        f"{wall / baseline:.2f}x", f"{cpu / baseline_cpu:.2f}x", f"{(checked + wall) / baseline:.2f}x",
+        f"{wall / baseline:.2f}x", " ".join(f"{r.ratio:.2f}" for r in done),
+        f"{cpu / baseline_cpu:.2f}x", f"{(checked + wall) / baseline:.2f}x",
         f"{inspector / wall:.0%}", f"{before:.0f}/{after:.0f}", f"{rss:.0f}", f"{pss:.0f}", " ".join(f"{n} {s:.1f}" for n, s in encoders),
     )  # fmt: skip
 
 
 HEADER = (
     "programme", "process", "renditions", "in LUFS", "in LRA", "in dBTP", "gain", "over t-i", "out LUFS",
-    "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg",
+    "out LRA", "out dBTP", "lim max", "lim p99", "limited s", "encodes", "vs ffmpeg", "rounds",
     "CPU vs", "cold vs", "inspector", "ffmpeg s", "RSS MB", "PSS MB", "encoders s CPU",
 )  # fmt: skip
 
@@ -301,11 +338,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="also 60 min and 3 h")
     parser.add_argument("--minutes", type=int, nargs="+", help="generated lengths instead")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="builds per programme (the row: the median)"
+    )
     args = parser.parse_args()
     runs, notes = programmes(args.minutes or ([10, 60, 180] if args.full else [10]))
     rows = []
     for programme in runs:
-        rows.append(bench(programme))
+        rows.append(bench(programme, args.repeat))
         print("  ".join(rows[-1]), file=sys.stderr, flush=True)
     print_table(HEADER, rows)
     for note in notes:
