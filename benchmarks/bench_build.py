@@ -28,8 +28,8 @@ and true peak of the source and the MP3 are read afterwards by ffmpeg's ebur128 
 
 With ``--repeat N`` each programme is built N times between plain encodes (plain, build,
 plain, build, plain…): the row is the round with the median ratio (of two middles, the lower),
-"rounds" lists every
-round's ratio (the plain encode alone swings by a fifth from one run to the next).
+"rounds" lists every round's ratio (the plain encode alone swings by a fifth from one run to
+the next).
 
     python benchmarks/bench_build.py [--full | --minutes 10 60] [--repeat 3]
 """
@@ -258,8 +258,13 @@ class Round:
     memory: tuple[float, float]
 
     @property
+    def baseline(self) -> float:
+        """The plain encode's wall time: the mean of the two either side."""
+        return (self.before + self.after) / 2
+
+    @property
     def ratio(self) -> float:
-        return self.wall / ((self.before + self.after) / 2)
+        return self.wall / self.baseline
 
 
 def rounds(programme: Programme, root: Path, repeat: int) -> list[Round]:
@@ -288,7 +293,7 @@ def bench(programme: Programme, repeat: int = 1) -> tuple[str, ...]:
     done = rounds(programme, root, repeat)
     median = sorted(done, key=lambda r: r.ratio)[(len(done) - 1) // 2]
     before, after, wall, cpu = median.before, median.after, median.wall, median.cpu
-    baseline, baseline_cpu = (before + after) / 2, median.baseline_cpu
+    baseline, baseline_cpu = median.baseline, median.baseline_cpu
     rss, pss = (max(r.memory[i] for r in done) for i in (0, 1))
     inspector, _, _ = timed([sys.executable, "-c", INSPECT, str(root)])
     report = json.loads((root / "build/report.json").read_text(encoding="utf-8"))
