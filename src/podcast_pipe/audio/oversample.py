@@ -13,6 +13,7 @@ from array import array
 from collections.abc import Callable
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 TAPS = 32  # per phase
 PASSBAND = 0.92  # of Nyquist, where the interpolating phases are flat
@@ -114,7 +115,8 @@ class Oversampler:
         starts = (np.flatnonzero(hot)[:, None] * BLOCK + np.arange(0, BLOCK, ROW)).ravel()
         context = np.zeros((extended.shape[1], count * BLOCK + TAPS - 1), np.float32)
         context[:, : len(extended)] = extended.T
-        windows = context[:, starts[:, None] + np.arange(ROW + TAPS - 1)]
+        # Picked from a view of every window: a fancy index per frame took nine times as long.
+        windows = sliding_window_view(context, ROW + TAPS - 1, axis=1)[:, starts]
         # Stacked small products, one hot block each: a single big `@` lets OpenBLAS split it
         # over threads, and the hand-off costs 10-50x the arithmetic while ffmpeg keeps both
         # cores busy.
