@@ -88,7 +88,6 @@ def test_dense_limiting_releases_more_slowly():
     assert released[1] > 2 * released[0]
 
 
-
 def test_a_peak_at_any_frame_of_a_gain_step_is_caught():
     """The gain is computed every STEP frames and drawn in between: a peak between two frames
     at each offset in a step, across the edges of the blocks fed too, ends under the ceiling."""
@@ -100,6 +99,7 @@ def test_a_peak_at_any_frame_of_a_gain_step_is_caught():
         out = run(TruePeakLimiter(-3.0, RATE, 1), signal, block)
         peak = 20 * np.log10(np.abs(oversampled(out.astype(np.float64))).max())
         assert peak <= -3.0 + 0.05
+
 
 def oversampled(signal: np.ndarray, factor: int = 8) -> np.ndarray:
     """Band-limited interpolation (FFT), the reference for true peaks."""
