@@ -226,18 +226,16 @@ class _PeakReader:
             frames.true_peak = array("f", np.round(20 * np.log10(values), 1).astype("f").tobytes())
 
 
-def finish(
-    encoders: list[Encoder], meters: list[Meter], durations_s: list[float]
-) -> list[Loudness]:
-    """Close the encoders' input, wait for them and their ``meters``, and return each encoded
-    file's loudness; AudioError if a file is shorter than the PCM it got (``durations_s``)."""
+def finish(encoders: list[Encoder], meter: Meter, duration_s: float) -> list[Loudness]:
+    """Close the encoders' input, wait for them and their meter, and return each encoded
+    file's loudness; AudioError if a file is shorter than the ``duration_s`` of PCM it got."""
     for encoder in encoders:
         encoder.stdin.close()
     for encoder in encoders:
         encoder.encoder.wait()
-    logs = {id(meter): meter.wait() for meter in meters}
+    stderr = meter.wait()
     outputs = []
-    for encoder, duration_s in zip(encoders, durations_s, strict=True):
+    for encoder in encoders:
         written = len(encoder.frames.momentary) * FRAME_S
         if written < duration_s - SHORTER_S:
             raise AudioError(
@@ -245,8 +243,6 @@ def finish(
                 path=encoder.subject,
                 hint="check that the ffmpeg in use can encode it ([audio] ffmpeg)",
             )
-        assert encoder.meter is not None
-        log = logs[id(encoder.meter)]
-        loudness = parse_summary(log, duration_s, f"ebur128@{encoder.name}")
-        outputs.append(replace(loudness, true_peak=encoder.meter.true_peak(encoder.name)))
+        loudness = parse_summary(stderr, duration_s, f"ebur128@{encoder.name}")
+        outputs.append(replace(loudness, true_peak=meter.true_peak(encoder.name)))
     return outputs

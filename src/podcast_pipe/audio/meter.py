@@ -21,8 +21,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from ..errors import AudioError
 from ..ffmpeg import FFmpeg
 
@@ -103,16 +101,6 @@ class Frames:
             if len(values_of) <= index:
                 values_of.extend([math.nan] * (index + 1 - len(values_of)))
             values_of[index] = value
-
-
-def gated(momentary: np.ndarray) -> float:
-    """Integrated loudness from 400 ms block loudness (BS.1770: −70 absolute, −10 relative)."""
-    blocks = momentary[momentary > -70]
-    if len(blocks) == 0:
-        return -70.0
-    power = 10 ** (blocks / 10)
-    relative = 10 * np.log10(power.mean()) - 10
-    return float(10 * np.log10(power[blocks > relative].mean()))
 
 
 class MeteredFFmpeg(FFmpeg):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .meter import FRAME_S, Frames, gated
+from .meter import FRAME_S, Frames
 
 HIGHPASS = "highpass=f=80:p=2"
 # Low-band tap: 1 kHz mono, 4 s segments (0.25 Hz bins) for the hum's lines.
@@ -219,7 +219,7 @@ class Chain:
         levelled = momentary + self.frame_gains(len(momentary))
         if np.count_nonzero(levelled[kept] > -70) < MIN_SAMPLED_BLOCKS:
             return 0.0
-        shift = gated(levelled[kept]) - gated(levelled)
+        shift = _gated(levelled[kept]) - _gated(levelled)
         return shift if abs(shift) > SAMPLED_SHIFT_LU else 0.0
 
     def frame_gains(self, count: int) -> np.ndarray | float:
@@ -236,7 +236,7 @@ class Chain:
             return 0.0
         momentary = np.frombuffer(self.frames.momentary, np.float32).astype(np.float64)
         after = momentary + self.frame_gains(len(momentary))
-        return gated(after) - gated(momentary)
+        return _gated(after) - _gated(momentary)
 
     def figures(self, output: Frames, gain_db: float) -> tuple[StepFigures, ...]:
         """Each step's figures, the ones measured on the output included."""
@@ -270,6 +270,16 @@ def _floor(momentary) -> float:
     values = np.frombuffer(momentary, np.float32)
     sounding = values[values > -70]
     return float(np.percentile(sounding, FLOOR_PERCENTILE)) if len(sounding) else -math.inf
+
+
+def _gated(momentary: np.ndarray) -> float:
+    """Integrated loudness from 400 ms block loudness (BS.1770: −70 absolute, −10 relative)."""
+    blocks = momentary[momentary > -70]
+    if len(blocks) == 0:
+        return -70.0
+    power = 10 ** (blocks / 10)
+    relative = 10 * np.log10(power.mean()) - 10
+    return float(10 * np.log10(power[blocks > relative].mean()))
 
 
 def _level_plan(frames: Frames, integrated: float) -> tuple[np.ndarray, np.ndarray]:

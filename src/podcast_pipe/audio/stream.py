@@ -22,7 +22,7 @@ from .analysis import CHUNK_FRAMES, Progress, fraction
 from .decode import Program, read_pcm
 from .encode import MP3, Encoder, Meter, Mp3Format, finish
 from .limiter import TruePeakLimiter
-from .meter import FRAME_S, Frames, Loudness, gated
+from .meter import FRAME_S, Frames, Loudness
 from .process import Chain
 from .renditions import CODECS, RenditionResult
 
@@ -111,34 +111,24 @@ def _encode(
     targets: dict[str, tuple[Path, Aim]],
     track_db: float = math.inf,
     *,
-    alternate: int = 0,
     exe: str | None,
     on_progress: Progress | None,
 ) -> tuple[list[Encoder], list[Loudness], TruePeakLimiter]:
     """One encoder per target ("mp3" or a rendition: name → path, aim), fed by one stream
     through a limiter with one ceiling per target (where its peaks must be before its trim);
-    the encoders, what each file reads, and the limiter. With ``alternate``, two encoders per
-    target (the second writing to ``_second(path)``): :func:`stream`."""
-    paths = [(name, path) for name, (path, _) in targets.items()]
-    if alternate:
-        paths += [(name, _second(path)) for name, path in paths]
+    the encoders, what each file reads, and the limiter."""
     sinks = [
         Encoder(
             path, fmt, codec=CODECS.get(name, MP3), name=name, subject=program.main.path, exe=exe
         )  # fmt: skip
-        for name, path in paths
+        for name, (path, _) in targets.items()
     ]
     aims = [aim for _, aim in targets.values()]
     first, *more = (aim.ceiling_db - aim.trim_db for aim in aims)
     limiter = TruePeakLimiter(first, fmt.sample_rate, fmt.channels, track_db, also_db=tuple(more))
-    outputs = stream(program, fmt, gain_db, chain, limiter, sinks, aims, alternate=alternate,
-                     exe=exe, on_progress=on_progress)  # fmt: skip
+    outputs = stream(program, fmt, gain_db, chain, limiter, sinks, aims, exe=exe,
+                     on_progress=on_progress)  # fmt: skip
     return sinks, outputs, limiter
-
-
-def _second(path: Path) -> Path:
-    """Where the second of two alternating encoders writes."""
-    return path.with_name(f"{path.name}.2")
 
 
 def _results(names, sinks: list[Encoder], outputs: list[Loudness]) -> tuple[RenditionResult, ...]:
@@ -179,9 +169,7 @@ def rehearse(
     minutes of audio estimate it well, for a fraction of the cost; what the sampled stretches
     read apart from the whole (from the analysis frames, ``Chain.sampled_shift``) is taken
     off the levels. (A smaller sample misses the frames where LAME overshoots most: 1 in 15
-    cost an hour with the speech chain more encodes.) An MP3 rehearsed alone and sampled is
-    encoded by two LAMEs, one core each, taking the stretches in turn; its loudness is then
-    gated over both files' 400 ms blocks.
+    cost an hour with the speech chain more encodes.)
     """
     seconds = sum(part.duration_s or 0 for part in program.parts)
     every = min(MAX_SAMPLING, 1 + int(seconds // REHEARSAL_SAMPLING_S))
@@ -191,21 +179,13 @@ def rehearse(
     targets = {
         name: (scratch.with_name(f"{scratch.name}.{name}"), aim) for name, aim in aims.items()
     }
-    split = every > 1 and len(aims) == 1
-    alternate = round(REHEARSAL_SEGMENT_S * fmt.sample_rate) if split else 0
     try:
         sinks, outputs, _ = _encode(program, fmt, gain_db, sampled, targets, exe=exe,
-                                    alternate=alternate, on_progress=on_progress)  # fmt: skip
+                                    on_progress=on_progress)  # fmt: skip
     finally:
         for path, _ in targets.values():
             path.unlink(missing_ok=True)
-            _second(path).unlink(missing_ok=True)
     shift = sampled.sampled_shift()
-    if split:
-        (name,), frames = aims, [sink.frames for sink in sinks]
-        momentary = np.concatenate([np.frombuffer(f.momentary, np.float32) for f in frames])
-        highest = max(_highest(f, every) for f in frames)
-        return {name: Rehearsal(gated(momentary.astype(np.float64)) - shift, highest, every)}
     return {
         name: Rehearsal(output.integrated - shift, _highest(sink.frames, every), every)
         for name, sink, output in zip(aims, sinks, outputs, strict=True)
@@ -231,17 +211,12 @@ def stream(
     sinks: list[Encoder],
     aims: list[Aim],
     *,
-    alternate: int = 0,
     exe: str | None,
     on_progress: Progress | None,
 ) -> list[Loudness]:
-    """Pipe the decoded programme through chain, gain and limiter (one ceiling per aim) into
+    """Pipe the decoded programme through chain, gain and limiter (one ceiling per sink) into
     ``sinks``, each trimmed by its aim; what each sink measured. The decoder, this process
-    (numpy) and the encoders run at once, on both cores.
-
-    With ``alternate`` (frames), each aim has two sinks (every aim's first, then every aim's
-    second), which take the stream's stretches of that length in turn, each with its own
-    meter: two encoders, one per core, for a sampled stream that one encoder would hold up."""
+    (numpy) and the encoders run at once, on both cores."""
     layout = "mono" if fmt.channels == 1 else "stereo"
     graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
@@ -261,33 +236,19 @@ def stream(
     def trimmed(blocks: list[np.ndarray]) -> list[np.ndarray]:
         return [b if t is None else b * t for b, t in zip(blocks, trims, strict=True)]
 
-    meters: list[Meter] = []
-    frames = sent = 0  # decoded, and limited (sent to each aim's sinks)
-    written = [0] * len(sinks)  # frames, each sink's
+    meter = Meter(sinks, subject=program.main.path, exe=exe)
+    frames = 0
     try:
-        for group in [[sink] for sink in sinks] if alternate else [sinks]:
-            meters.append(Meter(group, subject=program.main.path, exe=exe))
         with _Writer([sink.stdin for sink in sinks]) as writer:
-
-            def send(blocks: list[np.ndarray]) -> None:
-                nonlocal sent
-                parts = trimmed(blocks)
-                if alternate:
-                    parts = _alternate(parts, sent, alternate)
-                sent += len(blocks[0])
-                for index, part in enumerate(parts):
-                    written[index] += len(part)
-                writer.put(parts)
-
             for block in read_pcm(decoder, fmt.channels, CHUNK_FRAMES):
                 levelled = chain.level(block, frames, fmt.sample_rate)
                 frames += len(block)
-                send(limiter.process_all(levelled * gain))
-            send(limiter.flush_all())
+                writer.put(trimmed(limiter.process_all(levelled * gain)))
+            writer.put(trimmed(limiter.flush_all()))
         decoder.wait()
-        outputs = finish(sinks, meters, [count / fmt.sample_rate for count in written])
-    except BrokenPipeError:  # an encoder or a meter died: FFmpegError with its own reason
-        processes = [*meters, *(sink.encoder for sink in sinks)]
+        outputs = finish(sinks, meter, frames / fmt.sample_rate)
+    except BrokenPipeError:  # an encoder or the meter died: FFmpegError with its own reason
+        processes = [meter, *(sink.encoder for sink in sinks)]
         died = [process for process in processes if process.process.poll() is not None]
         for process in processes:
             process.kill()
@@ -295,7 +256,7 @@ def stream(
             process.wait()
         raise
     except BaseException:
-        for process in (decoder, *sinks, *meters):
+        for process in (decoder, *sinks, meter):
             process.kill()
         raise
     if frames == 0:
@@ -305,52 +266,36 @@ def stream(
     return outputs
 
 
-def _alternate(blocks: list[np.ndarray], start: int, length: int) -> list[np.ndarray]:
-    """Each block (one per aim, from frame ``start`` of the stream) parted into its frames in
-    the even stretches of ``length`` frames and in the odd ones: every even part, then every odd."""
-    odd = (start + np.arange(len(blocks[0]))) // length % 2 == 1
-    if not odd.any() or odd.all():
-        empty = [block[:0] for block in blocks]
-        return [*empty, *blocks] if odd.all() else [*blocks, *empty]
-    return [block[~odd] for block in blocks] + [block[odd] for block in blocks]
-
-
 class _Writer:
-    """Writes blocks to the encoders, a thread each, so that numpy works while they encode and
-    an encoder that is behind holds up no other."""
+    """Writes blocks to the encoders on its own thread, so numpy works while LAME encodes."""
 
     def __init__(self, streams: list) -> None:
-        self.queues: list[queue.Queue] = [queue.Queue(maxsize=QUEUED_BLOCKS) for _ in streams]
+        self.streams = streams
+        self.blocks: queue.Queue = queue.Queue(maxsize=QUEUED_BLOCKS)
         self.error: BaseException | None = None
-        self.threads = [
-            threading.Thread(target=self._run, args=(stream, blocks), daemon=True)
-            for stream, blocks in zip(streams, self.queues, strict=True)
-        ]
+        self.thread = threading.Thread(target=self._run, daemon=True)
 
     def __enter__(self) -> _Writer:
-        for thread in self.threads:
-            thread.start()
+        self.thread.start()
         return self
 
     def put(self, blocks: list[np.ndarray]) -> None:
         """One block for each stream, in order."""
         if self.error:
             raise self.error
-        for waiting, block in zip(self.queues, blocks, strict=True):
-            waiting.put(np.ascontiguousarray(block, dtype="<f4"))
+        self.blocks.put([np.ascontiguousarray(block, dtype="<f4") for block in blocks])
 
-    def _run(self, stream, blocks: queue.Queue) -> None:
-        while (block := blocks.get()) is not None:
-            if self.error is None and len(block):
+    def _run(self) -> None:
+        while (data := self.blocks.get()) is not None:
+            if self.error is None:
                 try:
-                    stream.write(block)
+                    for stream, block in zip(self.streams, data, strict=True):
+                        stream.write(block)
                 except OSError as exc:  # the encoder died; its stderr says why
                     self.error = exc
 
     def __exit__(self, *exc_info) -> None:
-        for waiting in self.queues:
-            waiting.put(None)
-        for thread in self.threads:
-            thread.join()
+        self.blocks.put(None)
+        self.thread.join()
         if self.error and not exc_info[0]:
             raise self.error
