@@ -7,7 +7,7 @@ import wave
 import numpy as np
 import pytest
 
-from podcast_pipe.audio.limiter import ATTACK_S, TruePeakLimiter, sliding_min
+from podcast_pipe.audio.limiter import ATTACK_S, STEP, TruePeakLimiter, sliding_min
 from podcast_pipe.audio.meter import measure_file
 from podcast_pipe.audio.oversample import HALF, TAPS, FramePeaks, phases
 
@@ -86,6 +86,19 @@ def test_dense_limiting_releases_more_slowly():
         out = run(TruePeakLimiter(-3.0, RATE, 1), signal)
         released.append(reduction_db(out, signal)[end + int(0.1 * RATE)])
     assert released[1] > 2 * released[0]
+
+
+def test_a_peak_at_any_frame_of_a_gain_step_is_caught():
+    """The gain is computed every STEP frames and drawn in between: a peak between two frames
+    at each offset in a step, across the edges of the blocks fed too, ends under the ceiling."""
+    signal = np.full((RATE // 2, 1), 0.1, np.float32)
+    for n in range(2 * STEP):  # two equal samples: the true peak lies between them
+        at = int(0.01 * RATE * (n + 1)) + n
+        signal[at : at + 2] = 1.5
+    for block in (4096, STEP * 100 - 1, 1000):
+        out = run(TruePeakLimiter(-3.0, RATE, 1), signal, block)
+        peak = 20 * np.log10(np.abs(oversampled(out.astype(np.float64))).max())
+        assert peak <= -3.0 + 0.05
 
 
 def oversampled(signal: np.ndarray, factor: int = 8) -> np.ndarray:

@@ -3,13 +3,17 @@
 Detector: 4× oversampling (oversample.py), run only on blocks whose sample peak comes within
 ``CANDIDATE_DB`` of the ceiling: the rest cannot reach it.
 
-Gain, per frame: the required gain (ceiling / oversampled peak, 1 almost always) →
-the minimum over the lookahead (``ATTACK_S``) → a release that lets the reduction (in dB) decay
-exponentially, fast (``RELEASE_FAST_S``) after an isolated peak and slower (up to
-``RELEASE_SLOW_S``) while limiting is dense, so that it neither pumps nor distorts → a moving
-average as long as the lookahead, which turns the drop into a smooth attack that is complete
-when the peak arrives. Every stage is exact across block boundaries, and a signal that never
-reaches the ceiling comes out bit-identical.
+Gain, in steps of ``STEP`` frames (the required gain changes frame by frame, the gain that
+follows it only over milliseconds): the required gain (ceiling / oversampled peak, 1 almost
+always), its minimum in each step → the minimum over the lookahead (``ATTACK_S``) → a release
+that lets the reduction (in dB) decay exponentially, fast (``RELEASE_FAST_S``) after an
+isolated peak and slower (up to ``RELEASE_SLOW_S``) while limiting is dense, so that it neither
+pumps nor distorts → a moving average as long as the lookahead, which turns the drop into a
+smooth attack that is complete when the peak arrives → frame by frame, a straight line from each
+step's gain to the next. Each step's gain is at most the required gain of every frame its
+lookahead covers, and so is the line between two of them: no peak gets through. Every stage is
+exact across block boundaries, and a signal that never reaches the ceiling comes out
+bit-identical.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import numpy as np
 
 from .oversample import CANDIDATE_DB, HALF, Oversampler, db, extend_stretches, period_starts
 
-ATTACK_S = 0.005
+ATTACK_S = 0.005  # in whole steps, rounded down
+STEP = 8  # frames: the gain is computed once a step, drawn in between
 RELEASE_FAST_S = 0.05
 RELEASE_SLOW_S = 0.15
 DENSITY_S = 0.4  # the release slows with the share of this past stretch being limited
@@ -43,6 +48,16 @@ def sliding_min(values: np.ndarray, width: int) -> np.ndarray:
     prefix = np.minimum.accumulate(blocks, axis=1).ravel()
     suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
     return np.minimum(suffix[: n - width + 1], prefix[width - 1 : n])
+
+
+def _step_min(values: np.ndarray) -> np.ndarray:
+    """The minimum of each ``STEP`` values, column by column: numpy's reduction along a short
+    axis takes eight times as long."""
+    steps = values.reshape(-1, STEP)
+    least = steps[:, 0].copy()
+    for column in range(1, STEP):
+        np.minimum(least, steps[:, column], out=least)
+    return least
 
 
 def _energy(frames: np.ndarray) -> np.ndarray:
@@ -66,10 +81,11 @@ class LimiterStats:
 class TruePeakLimiter:
     """Feed blocks of shape (frames, channels) to :meth:`process`, then call :meth:`flush`.
 
-    Output lags input by :attr:`latency` frames; together the outputs hold every input frame.
-    Channels are linked: one gain for all, so the stereo image does not move. Blocks with a
-    sample peak at or over ``track_db`` are oversampled too, so that :attr:`true_peak_db` (the
-    highest peak seen) is exact when ``track_db`` is a few dB under the sample peak.
+    Output lags input by :attr:`latency` frames (or up to a ``STEP`` more); together the
+    outputs hold every input frame. Channels are linked: one gain for all, so the stereo image
+    does not move. Blocks with a sample peak at or over ``track_db`` are oversampled too, so
+    that :attr:`true_peak_db` (the highest peak seen) is exact when ``track_db`` is a few dB
+    under the sample peak.
 
     ``also_db``: more ceilings, one more output each (:meth:`process_all`): the detector is
     shared, each ceiling has its own gain and figures (:meth:`stage_stats`).
@@ -89,8 +105,11 @@ class TruePeakLimiter:
         self.track = np.float32(10 ** (track_db / 20))
         self.sample_rate = sample_rate
         self.region = round(REGION_S * sample_rate)
-        self.attack = max(1, round(ATTACK_S * sample_rate))
-        self.latency = HALF + self.attack
+        self.attack = STEP * max(1, int(ATTACK_S * sample_rate) // STEP)
+        # A step's gain holds the required gain over its own intervals, the lookahead's, and
+        # the next step's first (which a step's last frame begins).
+        self.lookahead = self.attack + STEP
+        self.latency = HALF + self.lookahead
         self._stages = [_Stage(db, sample_rate, self.attack) for db in ceilings]
         self._stages[0].region_peaks = array("d")
         # Streams, each kept as far as the next stage still needs it.
@@ -145,13 +164,15 @@ class TruePeakLimiter:
         skipped = min(self._skip, len(envelope))
         self._skip -= skipped
         self._envelope = np.concatenate([self._envelope, envelope[skipped:]])
-        # held[m] = min(required[m - 1 .. m + attack - 1]): known up to interval m + attack - 1.
-        ready = min(len(self._envelope) - self.attack, len(self._pending))
-        if self._end is not None:
-            ready = min(ready, self._end - self._out)
+        # Whole steps are ready, and the last frames once flushed (the envelope then runs on).
+        ready = min(len(self._envelope) - self.lookahead, len(self._pending))
+        if self._end is not None and ready >= self._end - self._out:
+            ready = self._end - self._out
+        else:
+            ready -= ready % STEP
         if ready <= 0:
             return [self._pending[:0]] * len(self._stages)
-        window = self._envelope[: ready + self.attack]
+        window = self._envelope[: -(-ready // STEP) * STEP + self.lookahead]
         out = self._pending[:ready]
         start, first = self._out, self._out // self.region
         regions = period_starts(start, ready, self.region)  # offsets in ``out`` where regions begin
@@ -167,7 +188,8 @@ class TruePeakLimiter:
     def flush_all(self) -> list[np.ndarray]:
         """:meth:`flush`, with one output per ceiling."""
         self._end = self._received
-        return self.process_all(np.zeros((self.latency, self._pending.shape[1]), np.float32))
+        zeros = np.zeros((self.latency + STEP, self._pending.shape[1]), np.float32)
+        return self.process_all(zeros)
 
     def _detect(self, block: np.ndarray) -> np.ndarray:
         """Oversampled peak of each interval that the new frames complete (0 far under a ceiling)."""
@@ -176,19 +198,20 @@ class TruePeakLimiter:
 
 
 class _Stage:
-    """One ceiling's gain: the required gain from the shared envelope → hold over the
-    lookahead → program-dependent release → attack smoothing; and its figures."""
+    """One ceiling's gain, step by step (``STEP`` frames): the required gain from the shared
+    envelope → hold over the lookahead → program-dependent release → attack smoothing → a
+    line through the steps; and its figures."""
 
     def __init__(self, ceiling_db: float, sample_rate: int, attack: int) -> None:
         self.ceiling = np.float32(10 ** (ceiling_db / 20))
         self.sample_rate = sample_rate
-        self.attack = attack
-        density_frames = round(DENSITY_S * sample_rate)
-        self._fast = 1 / (RELEASE_FAST_S * sample_rate)
-        self._slow = 1 / (RELEASE_SLOW_S * sample_rate)
-        self._limited_recent = np.zeros(density_frames, bool)
-        self._log_reduction = -np.inf  # ln of the reduction (dB) after the release, last frame
-        self._smoothing = np.ones(attack - 1, np.float64)  # last released gains
+        self.steps = attack // STEP  # the lookahead, in steps
+        self._fast = STEP / (RELEASE_FAST_S * sample_rate)  # per step
+        self._slow = STEP / (RELEASE_SLOW_S * sample_rate)
+        self._limited_recent = np.zeros(round(DENSITY_S * sample_rate / STEP), bool)
+        self._log_reduction = -np.inf  # ln of the reduction (dB) after the release, last step
+        self._smoothing = np.ones(self.steps - 1, np.float64)  # last released gains
+        self._last = 1.0  # the gain at the end of the last step
         self._min_gain = 1.0
         self._limited = 0
         self._heavy = 0
@@ -198,19 +221,21 @@ class _Stage:
         self.region_peaks: array | None = None
 
     def apply(self, out: np.ndarray, window: np.ndarray, start: int, energy: tuple) -> np.ndarray:
-        """The frames ``out`` (from frame ``start``) limited, given the envelope ``window``
-        of their intervals and the lookahead's; ``energy``: the first region's index, where
-        regions begin in ``out``, and the frames' energy."""
+        """The frames ``out`` (from frame ``start``, a step's first) limited, given the envelope
+        ``window`` of their steps' intervals and the lookahead's; ``energy``: the first region's
+        index, where regions begin in ``out``, and the frames' energy."""
         over = window > self.ceiling
         if over.any() or self._log_reduction > RESIDUAL:
             required = np.ones(len(window), np.float32)
             required[over] = self.ceiling / window[over]
-            gain = self._gain(sliding_min(required, self.attack + 1), start == 0)
+            steps = self._gain(sliding_min(_step_min(required), self.steps + 2), start == 0)
+            gain = self._draw(steps)[: len(out)]
         else:
             gain = None
             self._smoothing[:] = 1.0
-            self._limited_recent = np.roll(self._limited_recent, -len(out))
-            self._limited_recent[-min(len(out), len(self._limited_recent)) :] = False
+            self._last = 1.0
+            self._limited_recent = np.roll(self._limited_recent, -len(out) // STEP)
+            self._limited_recent[-min(-(-len(out) // STEP), len(self._limited_recent)) :] = False
         self._account(start, len(out), energy, gain)
         if self.region_peaks is not None:
             self._peaks(window[: len(out)] if gain is None else window[: len(out)] * gain, energy)
@@ -223,9 +248,9 @@ class _Stage:
         extend_stretches(self.region_peaks, first, np.maximum.reduceat(peaks, regions), max)
 
     def _gain(self, held: np.ndarray, first: bool) -> np.ndarray:
-        """Release (in dB, program-dependent) and attack smoothing of the held gains.
+        """Release (in dB, program-dependent) and attack smoothing of the held gains, per step.
 
-        The logarithms and powers are taken only where there is a reduction: most frames of
+        The logarithms and powers are taken only where there is a reduction: most steps of
         even a limited block have none."""
         limited = held < 1
         log_reduction = np.full(len(held), -np.inf)
@@ -247,12 +272,20 @@ class _Stage:
         gains[active] = 10 ** (-np.exp(released[active]) / 20)
         if first:  # nothing before the start to ramp down on: start down
             self._smoothing[:] = gains[0]
+            self._last = gains[0]
         history = np.concatenate([self._smoothing, gains])
         summed = np.concatenate([[0.0], np.cumsum(history)])
-        smooth = (summed[self.attack :] - summed[: -self.attack]) / self.attack
-        self._smoothing = history[len(history) - (self.attack - 1) :]
+        smooth = (summed[self.steps :] - summed[: -self.steps]) / self.steps
+        self._smoothing = history[len(history) - (self.steps - 1) :]
         # Rounding in the running sum must not turn "no reduction" into 0.9999999.
-        return np.where(smooth > 1 - 1e-7, 1.0, smooth).astype(np.float32)
+        return np.where(smooth > 1 - 1e-7, 1.0, smooth)
+
+    def _draw(self, steps: np.ndarray) -> np.ndarray:
+        """Frame by frame, a line from the end of each step to the end of the next."""
+        ends = np.concatenate([[self._last], steps])
+        self._last = float(steps[-1])
+        along = np.arange(1, STEP + 1) / STEP
+        return (ends[:-1, None] + np.diff(ends)[:, None] * along).astype(np.float32).ravel()
 
     def _account(self, start: int, frames: int, energy: tuple, gain: np.ndarray | None) -> None:
         """Figures per frame, per second and per region for :meth:`stats`."""
