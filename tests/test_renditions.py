@@ -79,8 +79,9 @@ def on_promise(result: MasterResult, out, rendition) -> bool:
     level = min(result.target, result.output.integrated)
     measured = measure_file(rendition_path(out, rendition.name))
     assert measured.integrated == rendition.output.integrated
-    # The build reads true peak with its own oversampler: as ffmpeg's, to its 0.1 dB.
-    assert measured.true_peak == pytest.approx(rendition.output.true_peak, abs=0.1)
+    # The build reads true peak with its own oversampler: as ffmpeg's, to its 0.1 dB (one step
+    # apart where the figure sits between two).
+    assert measured.true_peak == pytest.approx(rendition.output.true_peak, abs=0.11)
     assert measured.duration_s == pytest.approx(6.0, abs=0.1)
     assert rendition.cpu_s > 0
     return abs(measured.integrated - level) <= 0.5 and measured.true_peak <= -1.0

@@ -21,6 +21,10 @@ from typing import IO
 from .errors import FFmpegError
 
 ENV_VAR = "PODCAST_PIPE_FFMPEG"
+# Output options of a stream into a pipe. ffmpeg writes each packet to a pipe as it comes (a
+# write and a wake-up of the reader per 26 ms MP3 frame, 138 000 an hour); these let it fill
+# its 32 KB buffer first.
+TO_PIPE = ("-flush_packets", "0")
 _TIME = re.compile(rb"time=\s*(-?)(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 # "[Parsed_ebur128_0 @ 0x55d…] " or "[in#0/wav @ 0x…] " before ffmpeg's own messages.
 _PREFIX = re.compile(r"^\[[^\]]+ @ 0x[0-9a-f]+\]\s*")

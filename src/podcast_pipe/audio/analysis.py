@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..config import AudioSettings
+from ..ffmpeg import TO_PIPE
 from . import analyze
 from .decode import Program, read_pcm
 from .findings import dual_mono, file_error, limit, truncation_error
@@ -77,7 +78,7 @@ def analyse(
     tap = LowBand() if {"dehum", "highpass"} & set(settings.process) else None
     if tap:
         branches.append(f"{tap.filters}[low]")
-        outputs += ["-map", "[low]", "-f", "f32le", "pipe:1"]
+        outputs += ["-map", "[low]", "-f", "f32le", *TO_PIPE, "pipe:1"]
     if len(branches) > 1:
         labels = "".join(f"[b{n}]" for n in range(len(branches)))
         graph += f";[prog]asplit={len(branches)}{labels}"

@@ -31,7 +31,7 @@ import mutagen
 import numpy as np
 
 from ..errors import FFmpegError
-from ..ffmpeg import FFmpeg
+from ..ffmpeg import TO_PIPE, FFmpeg
 from ..files import sha256_file, write_atomic
 from .decode import audio_stream, read_pcm
 from .meter import FRAME_S, Frames, parse_summary
@@ -203,7 +203,7 @@ class _Pass:
 
     def __init__(self, path: Path, exe: str | None) -> None:
         outputs = [arg for n in range(2) for arg in ("-map", f"[o{n}]", "-f", "null", "-")]
-        outputs += ["-map", "[tap]", "-f", "f32le", "pipe:1"]
+        outputs += ["-map", "[tap]", "-f", "f32le", *TO_PIPE, "pipe:1"]
         # One filter thread: the other core hashes the file meanwhile, and the graph's threads
         # would spend more on hand-offs than they save.
         args = ["-filter_complex_threads", "1", "-i", path, "-filter_complex", _graph(), *outputs]

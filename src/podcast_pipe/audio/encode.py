@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
-from ..ffmpeg import FFmpeg, widen
+from ..ffmpeg import TO_PIPE, FFmpeg, widen
 from .meter import FRAME_S, Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
 from .oversample import FramePeaks, db
 
@@ -97,7 +97,12 @@ class Encoder:
         # bitexact: no encoder-version tag, so the same input gives the same bytes.
         tee = ["-map", "0:a", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "tee"]
         self.encoder = FFmpeg(
-            [*pcm, *encode, *tee, f"[f={codec.muxer}]{out.name}|[f={codec.stream}]pipe:1"],
+            [
+                *pcm,
+                *encode,
+                *tee,
+                f"[f={codec.muxer}]{out.name}|[f={codec.stream}:flush_packets=0]pipe:1",
+            ],
             subject=subject,
             exe=exe,
             stdin=subprocess.PIPE,
@@ -141,7 +146,7 @@ class Meter(MeteredFFmpeg):
             inputs += ["-f", encoder.codec.demuxer, "-i", f"pipe:{fd}"]
             meter = ebur128(encoder.name, true_peak=False, frames=True)
             graph.append(f"[{index}:a]{meter}[m{index}]")
-            pcm = ["-c:a", "pcm_f32le", "-f", "f32le", f"pipe:{pipes[index][1]}"]
+            pcm = ["-c:a", "pcm_f32le", "-f", "f32le", *TO_PIPE, f"pipe:{pipes[index][1]}"]
             outputs += ["-map", f"[m{index}]", *pcm]
             encoder.meter = self
         written = tuple(write for _, write in pipes)

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
-from ..ffmpeg import FFmpeg
+from ..ffmpeg import TO_PIPE, FFmpeg
 from .analysis import CHUNK_FRAMES, Progress, fraction
 from .decode import Program, read_pcm
 from .encode import MP3, Encoder, Meter, Mp3Format, finish
@@ -222,7 +222,7 @@ def stream(
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
     # busy cores the hand-offs cost a third more CPU than the filter saves.
     threads = ["-filter_complex_threads", "1"]
-    output = ["-map", "[pcm]", "-f", "f32le", "pipe:1"]
+    output = ["-map", "[pcm]", "-f", "f32le", *TO_PIPE, "pipe:1"]
     decoder = FFmpeg(
         [*threads, *program.inputs(), "-filter_complex", graph, *output],
         subject=program.main.path,
