@@ -96,13 +96,9 @@ class Encoder:
         encode = [*codec.args, *rate, "-b:a", f"{self.bitrate_kbps}k"]
         # bitexact: no encoder-version tag, so the same input gives the same bytes.
         tee = ["-map", "0:a", "-fflags", "+bitexact", "-flags:a", "+bitexact", "-f", "tee"]
+        meter = f"[f={codec.stream}:flush_packets=0]pipe:1"  # TO_PIPE, in the tee's syntax
         self.encoder = FFmpeg(
-            [
-                *pcm,
-                *encode,
-                *tee,
-                f"[f={codec.muxer}]{out.name}|[f={codec.stream}:flush_packets=0]pipe:1",
-            ],
+            [*pcm, *encode, *tee, f"[f={codec.muxer}]{out.name}|{meter}"],
             subject=subject,
             exe=exe,
             stdin=subprocess.PIPE,

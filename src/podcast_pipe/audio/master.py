@@ -249,8 +249,9 @@ def _fit_gain(
 ) -> float:
     """Rehearse chain + gain + limiter + the encoders (sampled), at most ``REHEARSALS`` times,
     moving the gain by the level missed (the limiter and the chain lower the loudness, LAME
-    too). Returns the ceiling for the encode, lowered by ``_overshoot``: the whole programme's
-    highest lands higher than the sample's. Each rendition's aim in ``aims`` is learned in the
+    too, and a lowered ceiling: ``CEILING_LOSS_LU``). Returns the ceiling for the encode,
+    lowered by ``_overshoot``: the whole programme's highest lands higher than the sample's,
+    the more so the thinner the sample (``_sampled_growth``). Each rendition's aim in ``aims`` is learned in the
     first rehearsal: its ceiling lowered the same way, its trim set to read as the MP3."""
     last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
