@@ -13,6 +13,7 @@ the other core while the encoder works (encoding shifts loudness and true peak, 
 from __future__ import annotations
 
 import os
+import struct
 import subprocess
 import threading
 from array import array
@@ -27,10 +28,16 @@ from .meter import FRAME_S, Frames, Loudness, MeteredFFmpeg, ebur128, parse_summ
 from .oversample import FramePeaks, db
 
 HELPER_NICE = 10
-# The decoded PCM comes back in blocks of this many frames: small enough (64 KB of stereo) that
-# the numpy work on them reuses glibc's free lists; 65536-frame blocks left each reading
-# thread's heap holding about 7 MB more.
-READ_FRAMES = 8192
+# The decoded PCM comes back in blocks of this many frames: each costs a dozen numpy calls
+# (8192-frame blocks: 2.7 CPU-s an hour, these 1.6), and it is small enough (256 KB of stereo)
+# that glibc reuses the memory; 65536-frame blocks left each reading thread's heap holding
+# about 7 MB more.
+READ_FRAMES = 32768
+# An encoder reads its PCM as a WAV stream in packets of this many frames. Raw PCM comes in
+# packets of 1024, and each passes through ffmpeg's demuxer, decoder, filter and encoder
+# threads in turn; while the other core is busy, the encoder waits on those hand-offs (an hour
+# encoded 5 % slower beside a busy core; the MP3 is the same, bit for bit).
+PACKET_FRAMES = 32768
 SHORTER_S = 0.5  # an encoded file may end this much before its PCM (encoder delay, padding)
 
 
@@ -91,7 +98,9 @@ class Encoder:
         # What the meter decodes: frames of this shape, at this rate.
         self.channels, self.sample_rate = fmt.channels, codec.sample_rate or fmt.sample_rate
         self.meter: Meter | None = None
-        pcm = ["-f", "f32le", "-ar", fmt.sample_rate, "-ac", fmt.channels, "-i", "pipe:0"]
+        # Errors only: a WAV stream of unknown length, and its short last packet, are warned of.
+        packet = ["-loglevel", "error", "-f", "wav", "-max_size", PACKET_FRAMES * fmt.channels * 4]
+        pcm = [*packet, "-i", "pipe:0"]
         rate = ["-ar", str(codec.sample_rate)] if codec.sample_rate else []
         encode = [*codec.args, *rate, "-b:a", f"{self.bitrate_kbps}k"]
         # bitexact: no encoder-version tag, so the same input gives the same bytes.
@@ -105,6 +114,7 @@ class Encoder:
             stdout=subprocess.PIPE,
             cwd=out.parent,
         )
+        self.stdin.write(wav_header(fmt.channels, fmt.sample_rate))
 
     @property
     def frames(self) -> Frames:
@@ -126,6 +136,18 @@ class Encoder:
 
     def kill(self) -> None:
         self.encoder.kill()
+
+
+def wav_header(channels: int, sample_rate: int) -> bytes:
+    """The header of a WAV stream of 32-bit float PCM, its length unknown (ffmpeg reads to
+    the end of a pipe): WAVE_FORMAT_EXTENSIBLE, so the channel layout is given, not guessed."""
+    block = channels * 4
+    mask = 0x4 if channels == 1 else 0x3  # front centre; front left and right
+    float_guid = struct.pack("<IHH8B", 3, 0, 0x10, 0x80, 0, 0, 0xAA, 0, 0x38, 0x9B, 0x71)
+    fmt = struct.pack("<HHIIHHHHI", 0xFFFE, channels, sample_rate, sample_rate * block, block,
+                      32, 22, 32, mask) + float_guid  # fmt: skip
+    unknown = struct.pack("<I", 0xFFFFFFFF)
+    return b"RIFF" + unknown + b"WAVEfmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + unknown
 
 
 class Meter(MeteredFFmpeg):
