@@ -21,6 +21,12 @@ from ..ffmpeg import FFmpeg
 _STREAM = re.compile(r"Stream #\d+:\d+.*?: Audio: ([^,\s]+)[^,]*, (\d+) Hz, ([^,]+)")
 _DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
 _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
+_CONTAINER = re.compile(r"Input #0, ([^ ]+), from")
+_PCM = re.compile(r"pcm_[suf](8|16|24|32|64)(?:le|be)?")
+# A WAV of PCM is read in packets this long (ffmpeg's default is 4096 bytes: 23 ms of 16-bit
+# stereo), a sixteenth of the hand-offs between ffmpeg's threads (half the decoder's CPU);
+# sampled stretches (``aselect``, stream.py) of whole 6 s then start on packet boundaries.
+PACKET_S = 0.4
 PROBE_TIMEOUT_S = 60
 TRUNCATION_SLACK_S = 0.1
 
@@ -34,6 +40,15 @@ class SourceInfo:
     sample_rate: int
     channels: int
     duration_s: float | None  # from the container; exact only after decoding
+    container: str = ""  # ffmpeg's name of the demuxer: "wav", "flac", "mov,mp4,m4a,…"
+
+    def input_args(self) -> list[str]:
+        """ffmpeg's ``-i`` for it, with the demuxer's packet size for a mono or stereo PCM WAV."""
+        pcm = _PCM.fullmatch(self.codec)
+        if self.container != "wav" or not pcm or self.channels > 2:
+            return ["-i", str(self.path)]
+        block = self.channels * int(pcm.group(1)) // 8
+        return ["-max_size", str(round(PACKET_S * self.sample_rate) * block), "-i", str(self.path)]
 
 
 def _channel_count(layout: str) -> int:
@@ -68,7 +83,8 @@ def probe(path: Path, *, exe: str | None = None) -> SourceInfo:
     if duration:
         h, m, s = duration.groups()
         seconds = int(h) * 3600 + int(m) * 60 + float(s)
-    return SourceInfo(path, *stream, seconds)
+    container = _CONTAINER.search(text)
+    return SourceInfo(path, *stream, seconds, container.group(1) if container else "")
 
 
 def audio_stream(log: str) -> tuple[str, int, int] | None:
@@ -151,7 +167,7 @@ class Program:
 
     def inputs(self) -> list[str]:
         """ffmpeg input arguments, one ``-i`` per part."""
-        return [arg for part in self.parts for arg in ("-i", str(part.path))]
+        return [arg for part in self.parts for arg in part.input_args()]
 
     def graph(self, layout: str, sample_rate: int, out: str = "prog", tap: str = "") -> str:
         """A filter graph turning the inputs into one float stream labelled ``[out]``.
