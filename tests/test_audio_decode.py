@@ -8,9 +8,6 @@ import numpy as np
 import pytest
 
 from podcast_pipe.audio.decode import Program, probe, read_pcm, speech_bounds
-from podcast_pipe.audio.meter import Frames
-from podcast_pipe.audio.process import Chain
-from podcast_pipe.audio.stream import REHEARSAL_SEGMENT_S
 from podcast_pipe.errors import AudioError
 from podcast_pipe.ffmpeg import FFmpeg
 
@@ -30,11 +27,25 @@ FORMATS = {
 
 
 def decode(
-    program: Program, layout: str = "stereo", rate: int = 44100, filters: str = "anull"
+    program: Program,
+    layout: str = "stereo",
+    rate: int = 44100,
+    *,
+    filters: str = "anull",
+    packets: bool = True,
 ) -> np.ndarray:
     channels = 1 if layout == "mono" else 2
     graph = program.graph(layout, rate) + f";[prog]{filters}[prog]"
-    args = [*program.inputs(), "-filter_complex", graph, "-map", "[prog]", "-f", "f32le", "pipe:1"]
+    args = [
+        *program.inputs(packets=packets),
+        "-filter_complex",
+        graph,
+        "-map",
+        "[prog]",
+        "-f",
+        "f32le",
+        "pipe:1",
+    ]
     process = FFmpeg(args, stdout=subprocess.PIPE)
     pcm = np.concatenate(list(read_pcm(process, channels, 8192)))
     process.wait()
@@ -63,20 +74,17 @@ def test_probe_reads_rate_and_channels(make_audio):
     assert surround.channels > 2
 
 
-@pytest.mark.parametrize("name", ["s16.wav", "f32.wav", "tone.flac"])
-def test_a_sampled_programme_keeps_whole_stretches(make_audio, name):
-    """A rehearsal's sample (one ``REHEARSAL_SEGMENT_S`` stretch in 2 here, up to 1 in 30)
-    holds exactly the stretches' samples: a PCM WAV is read in whole packets of 0.4 s."""
-    ramp = "aevalsrc=t/64|-t/64:s=44100"  # each sample says when it was
-    info = probe(make_audio(name, ramp, 6 * REHEARSAL_SEGMENT_S, *FORMATS[name]))
+@pytest.mark.parametrize("name", ["s16.wav", "s24.wav", "tone.flac"])
+def test_a_pcm_wav_is_read_in_long_packets_to_the_same_samples(make_audio, name):
+    info = probe(make_audio(name, STEREO, 2, *FORMATS[name]))
     assert ("-max_size" in info.input_args()) == name.endswith(".wav")
-    sampled = Chain((), -20.0, Frames()).sampled(2 * REHEARSAL_SEGMENT_S, REHEARSAL_SEGMENT_S)
-    pcm = decode(Program(info), filters=sampled.decoder_filters)
-    if name.endswith(".wav"):  # other formats come in their codec's frames
-        segment = round(REHEARSAL_SEGMENT_S * 44100)
-        assert len(pcm) == 3 * segment
-        starts = pcm[::segment, 0] * 64
-        np.testing.assert_allclose(starts, np.array([0, 2, 4]) * REHEARSAL_SEGMENT_S, atol=1e-3)
+    program = Program(info)
+    assert "-max_size" not in program.inputs(packets=False)
+    long, short = (
+        decode(program, packets=packets, filters="asetnsamples=n=1000:p=0")
+        for packets in (True, False)
+    )
+    np.testing.assert_array_equal(long, short)
 
 
 @pytest.mark.parametrize(

@@ -24,8 +24,7 @@ _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 _CONTAINER = re.compile(r"Input #0, ([^ ]+), from")
 _PCM = re.compile(r"pcm_[suf](8|16|24|32|64)(?:le|be)?")
 # A WAV of PCM is read in packets this long (ffmpeg's default is 4096 bytes: 23 ms of 16-bit
-# stereo), a sixteenth of the hand-offs between ffmpeg's threads (half the decoder's CPU);
-# sampled stretches (``aselect``, stream.py) of whole 6 s then start on packet boundaries.
+# stereo), a sixteenth of the hand-offs between ffmpeg's threads (half the decoder's CPU).
 PACKET_S = 0.4
 PROBE_TIMEOUT_S = 60
 TRUNCATION_SLACK_S = 0.1
@@ -42,10 +41,11 @@ class SourceInfo:
     duration_s: float | None  # from the container; exact only after decoding
     container: str = ""  # ffmpeg's name of the demuxer: "wav", "flac", "mov,mp4,m4a,…"
 
-    def input_args(self) -> list[str]:
-        """ffmpeg's ``-i`` for it, with the demuxer's packet size for a mono or stereo PCM WAV."""
+    def input_args(self, *, packets: bool = True) -> list[str]:
+        """ffmpeg's ``-i`` for it, with the demuxer's packet size for a mono or stereo PCM WAV
+        (``packets``: the same samples, in longer packets)."""
         pcm = _PCM.fullmatch(self.codec)
-        if self.container != "wav" or not pcm or self.channels > 2:
+        if not packets or self.container != "wav" or not pcm or self.channels > 2:
             return ["-i", str(self.path)]
         block = self.channels * int(pcm.group(1)) // 8
         return ["-max_size", str(round(PACKET_S * self.sample_rate) * block), "-i", str(self.path)]
@@ -165,9 +165,9 @@ class Program:
         offset = self.intro_s - self.crossfade_s if self.intro else 0.0
         return max(0.0, offset) - self.trim[0]
 
-    def inputs(self) -> list[str]:
-        """ffmpeg input arguments, one ``-i`` per part."""
-        return [arg for part in self.parts for arg in part.input_args()]
+    def inputs(self, *, packets: bool = True) -> list[str]:
+        """ffmpeg input arguments, one ``-i`` per part (``packets``: :meth:`SourceInfo.input_args`)."""
+        return [arg for part in self.parts for arg in part.input_args(packets=packets)]
 
     def graph(self, layout: str, sample_rate: int, out: str = "prog", tap: str = "") -> str:
         """A filter graph turning the inputs into one float stream labelled ``[out]``.

@@ -193,6 +193,10 @@ class Chain:
         chain._sampling = (period_s, segment_s)
         return chain
 
+    @property
+    def is_sampled(self) -> bool:
+        return self._sampling is not None
+
     def level(self, block: np.ndarray, start: int, rate: int) -> np.ndarray:
         """The leveler's gain on ``block``, whose first frame is frame ``start`` of the stream."""
         if self.gains is None:
