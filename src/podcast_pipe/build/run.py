@@ -36,7 +36,6 @@ from ..files import atomic_path, sha256_file, sri_sha384_file, write_atomic
 from ..lint import missing_cover
 from ..rendition_tags import write_rendition_tags
 from ..report import inspect_episode, write_show
-from ..report.plots import warm_up
 from ..tags import tag_key, write_tags
 from ..validate import did_you_mean
 from .cache import StoreCache, WorkspaceCache, shared_cache, workspace_cache
@@ -160,7 +159,6 @@ def build_episode(
     mastered = None if force else caches.workspace.get(job)
     fetched = mastered is None  # unless computed: made elsewhere, or by an earlier run
     if mastered is None:
-        warm_up()  # the inspector's plots follow the master
         reporter.on_progress(episode.slug, 0.0)
         progress = functools.partial(reporter.on_progress, episode.slug)
         cache = caches.shared or caches.workspace

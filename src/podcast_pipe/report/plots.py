@@ -1,18 +1,14 @@
 """The inspector's plots, drawn by matplotlib as SVG text (no GUI, byte-identical on every run).
 
 ``Figure`` objects are made directly (not through pyplot), so episodes built on several threads
-can draw at the same time. matplotlib is imported on first use (it takes longer to import than
-a cached ``check`` takes to run), or by :func:`warm_up` while an episode is mastered.
+can draw at the same time. matplotlib is imported on first use: it takes longer to import than
+a cached ``check`` takes to run.
 """
 
 from __future__ import annotations
 
-import contextlib
-import functools
-import importlib
 import io
 import re
-import threading
 from typing import TYPE_CHECKING, Any
 
 from .data import EpisodeReport
@@ -24,9 +20,6 @@ _RC = {"svg.hashsalt": "podcast-pipe", "svg.fonttype": "none", "font.size": 9}
 _PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
 TICK_STEPS_S = (1, 5, 10, 30, 60, 120, 300, 600, 900, 1800, 3600)
 FLOOR_LUFS = -60.0  # the loudness plots' lower edge: quieter is drawn at the floor
-
-# What drawing and saving a plot imports: a third of a second, spent while the encoders work.
-MODULES = ("matplotlib.figure", "matplotlib.collections", "matplotlib.backends.backend_svg")
 
 PLOTS = {
     "loudness": "Loudness over time: short-term (3 s) and momentary (400 ms), LUFS",
@@ -46,19 +39,6 @@ def plots(report: EpisodeReport) -> dict[str, str]:
             "gain_reduction": _svg(_gain_reduction(report)),
             "true_peak": _svg(_true_peak(report)),
         }
-
-
-@functools.cache
-def warm_up() -> None:
-    """Import matplotlib on a daemon thread, once: called when an episode is to be mastered,
-    while this process mostly waits on the encoders, so the inspector page draws at once."""
-    threading.Thread(target=_import_modules, name="warm-up", daemon=True).start()
-
-
-def _import_modules() -> None:
-    with contextlib.suppress(ImportError):  # then :func:`plots` raises it, where it is needed
-        for module in MODULES:
-            importlib.import_module(module)
 
 
 def _loudness(report: EpisodeReport) -> Figure:
