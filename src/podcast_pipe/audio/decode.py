@@ -24,7 +24,7 @@ _SILENCE = re.compile(r"silence_(start|end): (-?[\d.]+)")
 _CONTAINER = re.compile(r"Input #0, ([^ ]+), from")
 _PCM = re.compile(r"pcm_[suf](8|16|24|32|64)(?:le|be)?")
 # A WAV of PCM is read in packets this long (ffmpeg's default is 4096 bytes: 23 ms of 16-bit
-# stereo), a sixteenth of the hand-offs between ffmpeg's threads (half the decoder's CPU).
+# stereo): 17 times fewer hand-offs between ffmpeg's threads, half the decoder's CPU.
 PACKET_S = 0.4
 PROBE_TIMEOUT_S = 60
 TRUNCATION_SLACK_S = 0.1

@@ -35,8 +35,8 @@ HELPER_NICE = 10
 READ_FRAMES = 32768
 # An encoder reads its PCM as a WAV stream in packets of this many frames. Raw PCM comes in
 # packets of 1024, and each passes through ffmpeg's demuxer, decoder, filter and encoder
-# threads in turn; while the other core is busy, the encoder waits on those hand-offs (an hour
-# encoded 5 % slower beside a busy core; the MP3 is the same, bit for bit). Longer packets
+# threads in turn; while the other core is busy, the encoder waits on those hand-offs (beside a
+# busy core, 10 minutes encoded 5 % slower; the MP3 is the same, bit for bit). Longer packets
 # gain little more, and each encoder queues a few: 32768 frames cost 4 MB more per encoder.
 PACKET_FRAMES = 8192
 SHORTER_S = 0.5  # an encoded file may end this much before its PCM (encoder delay, padding)
