@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import sys
+import threading
 from array import array
 from types import SimpleNamespace
 
@@ -14,7 +17,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from podcast_pipe.audio import master as master_module
 from podcast_pipe.audio import stream as stream_module
 from podcast_pipe.audio.decode import Program, probe
-from podcast_pipe.audio.encode import Mp3Format
+from podcast_pipe.audio.encode import HELPER_NICE, Mp3Format
 from podcast_pipe.audio.master import master
 from podcast_pipe.audio.meter import Frames, measure_file
 from podcast_pipe.audio.process import Chain
@@ -170,6 +173,33 @@ def test_a_failure_mid_encode_leaves_the_previous_output(make_audio, tmp_path, m
         master(Program(probe(path)), AudioSettings(), out)
     assert out.read_bytes() == b"previous master"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".part")] == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority: Linux")
+def test_the_limiter_yields_the_cores_to_the_encoders(make_audio, tmp_path, monkeypatch):
+    path = make_audio("ep.wav", SPEECH.format(a=0.2), 3)
+    seen = []
+
+    class Watched(stream_module.TruePeakLimiter):
+        def process_all(self, block):
+            thread = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            seen.append((thread, os.getpriority(os.PRIO_PROCESS, os.getpid())))
+            return super().process_all(block)
+
+    encoders = []
+
+    class Encoder(stream_module.Encoder):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            encoders.append(os.getpriority(os.PRIO_PROCESS, self.encoder.process.pid))
+
+    monkeypatch.setattr(stream_module, "TruePeakLimiter", Watched)
+    monkeypatch.setattr(stream_module, "Encoder", Encoder)
+    master(Program(probe(path)), AudioSettings(), tmp_path / "ep.mp3")
+    own = os.getpriority(os.PRIO_PROCESS, os.getpid())
+    assert seen and set(seen) == {(max(own, HELPER_NICE), own)}
+    assert encoders and set(encoders) == {own}
+    assert_promise(tmp_path / "ep.mp3")
 
 
 def test_gain_rule_starts_at_target_minus_input_and_caps_the_makeup():

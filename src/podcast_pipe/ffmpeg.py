@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -87,6 +88,17 @@ def widen(pipe: IO | None) -> None:
         import fcntl  # POSIX; F_SETPIPE_SZ: Linux
 
         fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+
+
+def lower_thread_priority(nice: int) -> None:
+    """Give the calling thread the priority of ``nice`` (where it is lower), for work beside
+    a process that everything waits for: on Linux, where priority is per thread (elsewhere,
+    nothing)."""
+    if sys.platform.startswith("linux"):
+        thread = threading.get_native_id()
+        with contextlib.suppress(OSError):
+            if os.getpriority(os.PRIO_PROCESS, thread) < nice:
+                os.setpriority(os.PRIO_PROCESS, thread, nice)
 
 
 class FFmpeg:

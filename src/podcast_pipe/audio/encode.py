@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import AudioError
-from ..ffmpeg import TO_PIPE, FFmpeg, widen
+from ..ffmpeg import TO_PIPE, FFmpeg, lower_thread_priority, widen
 from .meter import FRAME_S, Frames, Loudness, MeteredFFmpeg, ebur128, parse_summary
 from .oversample import FramePeaks, db
 
-HELPER_NICE = 10
+HELPER_NICE = 10  # the meter's, and this process's threads beside the encoders
 # The decoded PCM comes back in blocks of this many frames: each costs a dozen numpy calls
 # (8192-frame blocks: 2.7 CPU-s an hour, these 1.6), and it is small enough (256 KB of stereo)
 # that glibc reuses the memory; 65536-frame blocks left each reading thread's heap holding
@@ -223,6 +223,7 @@ class _PeakReader:
     def _run(self) -> None:
         channels = self.peaks.channels
         size = READ_FRAMES * channels * 4
+        lower_thread_priority(HELPER_NICE)
         with self.pipe:
             while data := self.pipe.read(size):
                 if self.error is None:  # after an error: drain, or the meter would wait
