@@ -18,14 +18,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from podcast_pipe.audio import process
 from podcast_pipe.build import build_episodes, select_episodes
 from podcast_pipe.build import job as build_job
 from podcast_pipe.build.cache import open_cache
 from podcast_pipe.build.executors import DaskExecutor, LocalExecutor, fan_out, open_executor
-from podcast_pipe.build.job import Blob
+from podcast_pipe.build.job import Blob, MasterJob
 from podcast_pipe.build.run import master_job
 from podcast_pipe.cli import cli
-from podcast_pipe.config import inspect_show, load_show
+from podcast_pipe.config import AudioSettings, inspect_show, load_show
 from podcast_pipe.episodes import load_episodes
 from podcast_pipe.errors import BuildError
 from podcast_pipe.files import sha256_file
@@ -120,6 +121,17 @@ def test_a_job_key_holds_its_inputs_and_no_path(tmp_path, make_audio):
     assert jobs[0].source.path != jobs[1].source.path
     assert jobs[0].key() == jobs[1].key()
     assert "/" not in json.dumps(jobs[0].settings.mastering())
+
+
+def test_a_chain_step_version_moves_the_keys_of_the_shows_using_that_step(monkeypatch):
+    def key(*steps: str) -> str:
+        settings = AudioSettings(process=steps)
+        return MasterJob("ep", Blob("0" * 64, "/audio/ep.wav"), None, None, settings).key()
+
+    before = {steps: key(*steps) for steps in ((), ("highpass",), ("highpass", "denoise"))}
+    monkeypatch.setitem(process.STEP_VERSIONS, "denoise", process.STEP_VERSIONS["denoise"] + 1)
+    assert key() == before[()] and key("highpass") == before[("highpass",)]
+    assert key("highpass", "denoise") != before[("highpass", "denoise")]
 
 
 def test_a_network_of_three_shows_builds_all_but_the_broken_episode(cluster, tmp_path, make_audio):

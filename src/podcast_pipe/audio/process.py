@@ -41,6 +41,11 @@ RUMBLE_HZ = 80.0
 FLOOR_PERCENTILE = 10  # of the momentary loudness: the quietest stretches
 AFFTDN_OFFSET_DB = 5.0  # afftdn's nf sits this far over the momentary floor (measured, hiss)
 AFFTDN_NR_DB = 12.0
+# A step that would master the same inputs differently bumps its version here: the cache key
+# of the shows that use it changes, and no other show's (``MASTER_VERSION``: every show's).
+# denoise 2: the decoder's PCM is taken in longer blocks (stream.OUT_FRAMES), and afftdn's
+# first 0.5 s follows how much is asked of it at a time.
+STEP_VERSIONS = {"denoise": 2}
 LEVEL_RATIO = 0.8
 LEVEL_MAX_DB = 10.0
 GATE_LU = 20.0  # momentary this far under the programme: a pause, the leveler holds
@@ -307,3 +312,8 @@ def _level_plan(frames: Frames, integrated: float) -> tuple[np.ndarray, np.ndarr
     smooth = np.convolve(padded, kernel, "valid")[: len(held)]
     times = (np.arange(len(held)) + 1) * FRAME_S - 1.5  # the centre of each 3 s window
     return times, smooth
+
+
+def step_versions(steps: tuple[str, ...]) -> list[str]:
+    """The versions of the chain's steps that have one (``STEP_VERSIONS``), for cache keys."""
+    return [f"{step}:{STEP_VERSIONS[step]}" for step in steps if step in STEP_VERSIONS]

@@ -33,6 +33,10 @@ REHEARSAL_SAMPLING_S = 300  # sample one segment in 2 from this length, in 3 fro
 MAX_SAMPLING = 10  # ... up to 1 in 10, and then in as few as keep the sample this short:
 REHEARSAL_MAX_S = 360
 JOIN_FRAMES = 2  # frames of a sampled encode next to a join, not counted
+# The decoder hands its PCM on in blocks of this many frames. A compressed episode decodes in
+# frames of 1152 or 1024, afftdn (denoise) hands on 551: each would pass ffmpeg's output
+# threads and the pipe alone (an hour of MP3: 3 CPU-s more; denoised: about 10).
+OUT_FRAMES = 16384
 QUEUED_BLOCKS = 4  # blocks of each encoder's PCM waiting for its pipe: 6 s of slack
 
 
@@ -219,7 +223,8 @@ def stream(
     ``sinks``, each trimmed by its aim; what each sink measured. The decoder, this process
     (numpy) and the encoders run at once, on both cores."""
     layout = "mono" if fmt.channels == 1 else "stereo"
-    graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters}[pcm]"
+    blocks = f"asetnsamples=n={OUT_FRAMES}:p=0"
+    graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters},{blocks}[pcm]"
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
     # busy cores the hand-offs cost a third more CPU than the filter saves.
     threads = ["-filter_complex_threads", "1"]

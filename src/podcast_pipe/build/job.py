@@ -1,9 +1,10 @@
 """One episode's master as a pure job: inputs by content hash in, the master and its figures out.
 
 A ``MasterJob`` holds everything that decides the master (the audio by sha256, the mastering
-settings, ``MASTER_VERSION``) and nothing that does not: ``key()`` hashes those inputs alone,
-never a path or a clock, so a master made on any machine is a cache hit on every other. ``run``
-is what this process, a local thread or a Dask worker executes: the same code everywhere.
+settings, ``MASTER_VERSION``, the versions of the speech chain's steps it uses) and nothing
+that does not: ``key()`` hashes those inputs alone, never a path or a clock, so a master made
+on any machine is a cache hit on every other. ``run`` is what this process, a local thread or
+a Dask worker executes: the same code everywhere.
 
 The output is byte-identical wherever it runs: ffmpeg encodes with ``bitexact`` (no encoder
 version or file name in the MP3), the limiter is plain numpy, and the master is written in a
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from ..audio.analyze import analysis_of
 from ..audio.master import MASTER_VERSION, master
+from ..audio.process import step_versions
 from ..audio.program import assemble
 from ..config import AudioSettings
 from ..ffmpeg import find_ffmpeg
@@ -50,7 +52,8 @@ class MasterJob:
     def key(self) -> str:
         """The master's cache key, from the inputs alone."""
         clips = [blob.sha256 if blob else None for blob in (self.intro, self.outro)]
-        return digest(self.version, self.source.sha256, *clips, self.settings.mastering())
+        steps = step_versions(self.settings.process)
+        return digest(self.version, self.source.sha256, *clips, self.settings.mastering(), *steps)
 
     def blobs(self) -> list[Blob]:
         return [blob for blob in (self.source, self.intro, self.outro) if blob]
