@@ -286,7 +286,7 @@ def _yielding(work: Callable[[], None]) -> None:
     The encoders are the slowest stage: when this process's numpy work holds the other core,
     a thread an encoder waits on (its filter, its muxer) would wait for a core, and the encoder
     with it; at a lower priority, numpy yields to them (an hour's encode: LAME waited 1.5 s
-    less)."""
+    less). Threads that ``work`` starts (the ``_Writer``) inherit the priority."""
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -323,7 +323,6 @@ class _Writer:
         self.blocks.put([np.ascontiguousarray(block, dtype="<f4") for block in blocks])
 
     def _run(self) -> None:
-        lower_thread_priority(HELPER_NICE)
         while (data := self.blocks.get()) is not None:
             if self.error is None:
                 try:
