@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import os
@@ -19,8 +20,9 @@ from podcast_pipe.audio import stream as stream_module
 from podcast_pipe.audio.decode import Program, probe
 from podcast_pipe.audio.encode import HELPER_NICE, Mp3Format
 from podcast_pipe.audio.master import master
-from podcast_pipe.audio.meter import Frames, measure_file
+from podcast_pipe.audio.meter import Frames, MeteredFFmpeg, ebur128, measure_file
 from podcast_pipe.audio.process import Chain
+from podcast_pipe.audio.stream import Render
 from podcast_pipe.build.record import from_data, to_data
 from podcast_pipe.config import AudioSettings
 from podcast_pipe.errors import AudioError
@@ -259,6 +261,64 @@ def test_a_re_encode_lowers_the_ceiling_by_the_most_lame_raised_a_peak_near_it()
     assert reaim(np.full(40, -np.inf)) == pytest.approx(0.3)  # unknown: the highest frame's
     pcm[30] = -2.0  # too far under the ceiling to be limited next time
     assert reaim(pcm) == pytest.approx(0.3)
+
+
+def test_an_mp3_over_the_ceiling_in_a_few_frames_is_lowered_there_in_place(make_audio, tmp_path):
+    path = make_audio("speech.wav", SPEECH.format(a=0.2), 60)
+    out = tmp_path / "out.mp3"
+    result = master(Program(probe(path)), AudioSettings(), out)
+    meter = MeteredFFmpeg(["-i", out, "-af", ebur128(frames=True), "-f", "null", "-"])
+    meter.wait()
+    frames = meter.frames["ebur128"]  # ffmpeg's own true peak per frame
+    peaks = np.frombuffer(frames.true_peak, np.float32)
+    done = Render(result.output, frames, None, 0.0)  # type: ignore[arg-type]
+    before, original = measure_file(out), out.read_bytes()
+    lower = functools.partial(master_module._lower_peaks, fmt=result.format,
+                              program=Program(probe(path)), exe=None)  # fmt: skip
+
+    assert lower(done, out, float(peaks.max()) - 6) is None  # most frames over: re-encode
+    assert out.read_bytes() == original
+    top, second = np.unique(peaks)[[-1, -2]]
+    ceiling = float(top + second) / 2  # the highest frames alone cross it
+    lowered, stretches = lower(done, out, ceiling)
+    after = measure_file(out)
+    assert 1 <= stretches <= (peaks > ceiling).sum()
+    assert after.true_peak <= ceiling < before.true_peak
+    assert lowered.output.true_peak == pytest.approx(after.true_peak, abs=0.1)
+    assert after.integrated == pytest.approx(before.integrated, abs=0.05)
+    assert len(out.read_bytes()) == len(original)
+
+
+@pytest.mark.parametrize("first", ["just-over", "far-over"])
+def test_a_master_a_little_over_the_ceiling_is_lowered_without_a_re_encode(
+    make_audio, tmp_path, monkeypatch, first
+):
+    """The first encode aimed hotter than the rehearsal found: just hot enough to cross the
+    ceiling (in a frame or two), its frames over are lowered in place; 3 dB hot, the whole
+    programme is over, and it is encoded again."""
+    render = master_module.render
+    calls = []
+
+    def hot(program, fmt, gain_db, ceiling_db, *args, **kwargs):
+        calls.append(ceiling_db)
+        for more in np.arange(1.0, 2.5, 0.1) if first == "just-over" else [3.0]:
+            if len(calls) > 1:
+                break
+            done = render(program, fmt, gain_db, ceiling_db + more, *args, **kwargs)
+            if done.output.true_peak > DEFAULTS.true_peak:
+                return done
+        return render(program, fmt, gain_db, ceiling_db, *args, **kwargs)
+
+    monkeypatch.setattr(master_module, "render", hot)
+    path = make_audio("speech.wav", SPEECH.format(a=0.2), 60)
+    out = tmp_path / "out.mp3"
+    result = master(Program(probe(path)), AudioSettings(), out)
+    if first == "just-over":
+        assert result.encodes == 1 and result.lowered >= 1
+    else:
+        assert result.encodes > 1 and result.lowered == 0
+    assert_promise(out)
+    assert result.output.true_peak == pytest.approx(measure_file(out).true_peak, abs=0.1)
 
 
 def test_a_thinner_sample_lowers_the_ceiling_more_and_the_gain_makes_up_the_loudness(

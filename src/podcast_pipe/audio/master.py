@@ -13,11 +13,13 @@ Passes over the audio:
 3. the encode (stream.py): decode → chain → gain → limiter → LAME (and each rendition's
    encoder), each encoded stream metered per 100 ms frame while it is written (encode.py:
    loudness by ``ebur128``, true peak by the limiter's oversampler);
-4. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
-   over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
+4. only if the MP3's true peak is over the ceiling in a few frames: those stretches lowered in
+   the MP3 itself (mp3gain.py, ``_lower_peaks``), no re-encode;
+5. only if the MP3 misses the target by more than ``LOUDNESS_GOAL_LU`` or its true peak is
+   still over the ceiling: encode again, the gain moved by the miss, the PCM ceiling lowered by the
    overshoot LAME showed on this programme (``_reaim``), with the renditions that missed too
    (``_reaimed``); the renditions that kept the promise are kept;
-5. only for renditions still off the promise: those once more, together, without the MP3.
+6. only for renditions still off the promise: those once more, together, without the MP3.
 
 The gain rule: gain = target − input loudness, plus what the limiter removes, but never more
 than ``[audio] max_limiter_makeup`` over target − input: a programme whose peaks would need more
@@ -32,6 +34,7 @@ as −16 stereo, since a player sends the one channel to both speakers).
 from __future__ import annotations
 
 import math
+from array import array
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -41,12 +44,13 @@ import numpy as np
 from ..config import AudioSettings
 from ..errors import AudioError
 from ..files import atomic_path
+from . import mp3gain
 from .analysis import Progress, analyse
 from .analyze import Analysis
 from .decode import Program
 from .encode import Mp3Format
 from .limiter import LimiterStats
-from .meter import Frames, Loudness
+from .meter import FRAME_S, Frames, Loudness
 from .process import Chain, StepFigures
 from .renditions import RenditionResult, rendition_path
 from .stream import (
@@ -60,7 +64,7 @@ from .stream import (
 )
 from .timeline import Timeline
 
-MASTER_VERSION = 4  # bump when the same inputs would master differently
+MASTER_VERSION = 5  # bump when the same inputs would master differently
 # The PCM is limited this far under the ceiling. LAME moves true peaks by about -0.4 dB on
 # band-limited speech (measured: a 16 kHz meeting, 8 kHz prompts, at 64 kbps) and by -0.3 to
 # +1 dB on full-band audio: the first lands in [ceiling - 0.5, ceiling], and the frames of the
@@ -83,6 +87,13 @@ CEILING_LOSS_LU = 0.15
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
+# An MP3 over the ceiling in this few 100 ms frames, by at most this many 1.5 dB steps, is
+# lowered there in place (mp3gain.py) rather than encoded again; more, and the limiter does it.
+# What is lowered stays under this share of the programme: its loudness moves by under
+# 0.05 LU, and the meter's reading of the encode stands.
+MAX_LOWERED = 20
+MAX_STEPS = 2
+MAX_LOWERED_SHARE = 0.01
 # LAME at ≤ 160 kbps reads this much quieter than its source (measured: 997 Hz sine 0.4 LU,
 # pink noise 0.3 LU, speech about 0.4 LU; 320 kbps: none).
 LAME_LOSS_LU = 0.35
@@ -111,6 +122,7 @@ class MasterResult:
     timeline: Timeline = field(default_factory=Timeline)
     renditions: tuple[RenditionResult, ...] = ()  # the other encodings, beside the MP3
     cpu_s: float = 0.0  # CPU seconds (user + system) of the MP3's encoder, every encode summed
+    lowered: int = 0  # stretches of the MP3 lowered in place where it crossed the ceiling
 
 
 def master(
@@ -151,6 +163,7 @@ def master(
         }
         results: dict[str, RenditionResult] = {}  # each rendition's latest encode, CPU summed
         cpu_s = 0.0  # the MP3 encoder's, every encode
+        lowered = 0
         for attempt in range(1, MAX_ENCODES + 1):
             pending = {name: (paths[name], aims[name]) for name in aims}
             done = render(
@@ -172,6 +185,10 @@ def master(
                 for name, aim in aims.items()
                 if results[name].misses(level, settings.true_peak)
             }
+            if done.output.true_peak > settings.true_peak and not retune:
+                fixed = _lower_peaks(done, temp, settings.true_peak, fmt, program, exe=exe)
+                if fixed:
+                    done, lowered = fixed
             if not (retune or done.output.true_peak > settings.true_peak) or attempt == MAX_ENCODES:
                 break
             if retune:
@@ -205,6 +222,7 @@ def master(
         _timeline(found.frames, done, gain.db, chain),
         done.renditions,
         round(cpu_s, 2),
+        lowered,
     )
 
 
@@ -324,6 +342,68 @@ def _reaim(done: Render, ceiling_db: float, true_peak: float) -> float:
         raised = float(np.max(peaks[:count][near] - around[near]))
         lower = max(lower, ceiling_db + raised - (true_peak - GUARD_DB))
     return max(0.0, lower)
+
+
+def _lower_peaks(
+    done: Render, mp3: Path, true_peak: float, fmt: Mp3Format, program: Program, *, exe: str | None
+) -> tuple[Render, int] | None:
+    """The MP3 at ``mp3`` lowered in place (mp3gain.py) where its 100 ms frames cross
+    ``true_peak``, by as many 1.5 dB steps as bring each stretch ``GUARD_DB`` under it, and
+    the stretches decoded again; the encode with its new true peaks, and how many stretches.
+    None (the file untouched) where a re-encode is the better master: more than
+    ``MAX_LOWERED`` frames over, or ``MAX_LOWERED_SHARE`` of the programme to lower, one over
+    by more than ``MAX_STEPS`` steps, a stretch still over once lowered, or a file this does
+    not edit."""
+    peaks = np.frombuffer(done.frames.true_peak, np.float32).astype(np.float64)
+    over = np.flatnonzero(peaks > true_peak)
+    if not 0 < len(over) <= MAX_LOWERED:
+        return None
+    data = bytearray(mp3.read_bytes())
+    layout = mp3gain.read_layout(data)
+    if layout is None:
+        return None
+    period = round(FRAME_S * fmt.sample_rate)
+    stretches = _stretches(layout, over, peaks, period, true_peak)
+    lowered = sum(len(frames) for frames, _ in stretches) * layout.samples
+    if lowered > MAX_LOWERED_SHARE * len(peaks) * period or any(
+        steps > MAX_STEPS for _, steps in stretches
+    ):
+        return None
+    spans = []
+    for frames, steps in stretches:
+        mp3gain.lower(data, layout, frames, steps)
+        start, end = layout.reached(frames)
+        spans.append((start // period * period, -(-end // period) * period))
+    read = mp3gain.true_peaks(bytes(data), layout, spans, period, fmt.channels, exe=exe,
+                              subject=program.main.path)  # fmt: skip
+    for (start, _), values in zip(spans, read, strict=True):
+        first = start // period
+        count = min(len(values), len(peaks) - first)
+        with np.errstate(divide="ignore"):
+            peaks[first : first + count] = np.round(20 * np.log10(values[:count]), 1)
+    highest = round(float(np.nanmax(peaks)), 1)
+    if highest > true_peak:
+        return None
+    mp3.write_bytes(data)
+    frames = replace(done.frames, true_peak=array("f", peaks.astype(np.float32).tobytes()))
+    return replace(done, output=replace(done.output, true_peak=highest), frames=frames), len(spans)
+
+
+def _stretches(
+    layout: mp3gain.Layout, over: np.ndarray, peaks: np.ndarray, period: int, true_peak: float
+) -> list[tuple[range, int]]:
+    """The MP3 frames reaching each meter frame in ``over`` (merged where they meet), and the
+    steps each stretch is lowered by."""
+    merged: list[tuple[range, int]] = []
+    for index in over:
+        frames = layout.reaching(int(index) * period, (int(index) + 1) * period)
+        steps = math.ceil((peaks[index] - (true_peak - GUARD_DB)) / mp3gain.STEP_DB)
+        if merged and merged[-1][0].stop >= frames.start:
+            last, most = merged[-1]
+            merged[-1] = (range(last.start, max(last.stop, frames.stop)), max(most, steps))
+        else:
+            merged.append((frames, steps))
+    return merged
 
 
 def _reaimed(aim: Aim, read: Loudness, level: float, true_peak: float, slope: float) -> Aim:

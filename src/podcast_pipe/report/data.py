@@ -68,6 +68,7 @@ def figures(record: BuildRecord) -> dict[str, float | int | None]:
         "output_lra_lu": m.output.lra,
         "output_true_peak_dbtp": m.output.true_peak,
         "encodes": m.encodes,
+        "lowered": m.lowered,
         "channels": m.format.channels,
         "bitrate_kbps": m.format.bitrate_kbps,
         "duration_s": record.duration_s,

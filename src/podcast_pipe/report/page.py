@@ -28,6 +28,7 @@ LABELS = {
     "output_lra_lu": ("Published loudness range", "LU"),
     "output_true_peak_dbtp": ("Published true peak", "dBTP"),
     "encodes": ("MP3 encodes", ""),
+    "lowered": ("Peaks lowered in the MP3 (1.5 dB steps, no re-encode)", ""),
     "channels": ("Channels", ""),
     "bitrate_kbps": ("Bitrate", "kbps"),
     "duration_s": ("Duration", "s"),
