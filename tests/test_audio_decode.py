@@ -27,10 +27,15 @@ FORMATS = {
 
 
 def decode(
-    program: Program, layout: str = "stereo", rate: int = 44100, *, packets: bool = True
+    program: Program,
+    layout: str = "stereo",
+    rate: int = 44100,
+    *,
+    packets: bool = True,
+    select: str = "",
 ) -> np.ndarray:
     channels = 1 if layout == "mono" else 2
-    graph = program.graph(layout, rate)
+    graph = program.graph(layout, rate, select=select)
     inputs = program.inputs(packets=packets)
     args = [*inputs, "-filter_complex", graph, "-map", "[prog]", "-f", "f32le", "pipe:1"]
     process = FFmpeg(args, stdout=subprocess.PIPE)
@@ -68,6 +73,22 @@ def test_a_pcm_wav_is_read_in_long_packets_to_the_same_samples(make_audio, name)
     program = Program(info)
     assert "-max_size" not in program.inputs(packets=False)
     np.testing.assert_array_equal(decode(program), decode(program, packets=False))
+
+
+def test_an_episode_alone_is_sampled_as_read_in_whole_segments(make_audio):
+    """A rehearsal's sample (stream.py): 0.4 s packets, 2 s of every 4, on the episode's time
+    and before it is resampled; with an intro the graph leaves the selection to its caller."""
+    path = make_audio("s16.wav", STEREO, 8, *FORMATS["s16.wav"])
+    keep = "aselect='lt(mod(t\\,4)\\,2)'"
+    whole = decode(Program(probe(path)))  # 48 kHz resampled to 44.1
+    sampled = decode(Program(probe(path)), select=keep)
+    assert len(sampled) == pytest.approx(len(whole) / 2, abs=64)
+    # The segments, resampled on their own, are the whole programme's away from their edges.
+    inner = slice(4410, 88200 - 4410)
+    np.testing.assert_allclose(sampled[inner], whole[inner], atol=1e-3)
+    np.testing.assert_allclose(sampled[88200:][inner], whole[176400:][inner], atol=1e-3)
+    intro = probe(make_audio("intro.wav", STEREO, 1))
+    assert "aselect" not in Program(probe(path), intro=intro).graph("stereo", 48000, select=keep)
 
 
 @pytest.mark.parametrize(

@@ -229,7 +229,7 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(
     stream, filters = stream_module.stream, []
 
     def spy(program, fmt, gain_db, chain, *args, **kwargs):
-        filters.append(chain.decoder_filters)
+        filters.append(chain.select)
         return stream(program, fmt, gain_db, chain, *args, **kwargs)
 
     monkeypatch.setattr(stream_module, "stream", spy)

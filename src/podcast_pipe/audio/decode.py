@@ -169,10 +169,13 @@ class Program:
         """ffmpeg input arguments, one ``-i`` per part (``packets``: :meth:`SourceInfo.input_args`)."""
         return [arg for part in self.parts for arg in part.input_args(packets=packets)]
 
-    def graph(self, layout: str, sample_rate: int, out: str = "prog", tap: str = "") -> str:
+    def graph(
+        self, layout: str, sample_rate: int, out: str = "prog", tap: str = "", select: str = ""
+    ) -> str:
         """A filter graph turning the inputs into one float stream labelled ``[out]``.
 
         With ``tap`` and an intro or outro, the episode's own audio is also labelled ``[tap]``.
+        ``select`` (an episode alone): a filter applied to its own time before the conversions.
         """
         chains = []
         single = len(self.parts) == 1
@@ -182,6 +185,8 @@ class Program:
                 start, end = self.trim
                 filters.insert(0, f"atrim=start={start:.3f}" + (f":end={end:.3f}" if end else ""))
                 filters.insert(1, "asetpts=PTS-STARTPTS")
+            if select and single:
+                filters.insert(len(filters) - 2, select)
             filters.append("aformat=sample_fmts=flt")
             labels = f"[{out}]" if single else f"[p{n}]"
             if tap and not single and part is self.main:

@@ -184,6 +184,7 @@ class Chain:
         self.loudness_shift = self._predicted_shift()
         self.max_boost_db = float(self.gains.max()) if self.gains is not None else 0.0
         self._sampling: tuple[float, float] | None = None
+        self.select = ""  # the filter keeping a sampled programme's segments (``sampled``)
 
     @property
     def active(self) -> bool:
@@ -191,16 +192,11 @@ class Chain:
         return bool(self.filters) or self.gains is not None
 
     def sampled(self, period_s: float, segment_s: float) -> Chain:
-        """The same chain on a programme sampled by ``aselect`` (one segment per period)."""
-        keep = f"aselect='lt(mod(t\\,{period_s})\\,{segment_s})'"
+        """The same chain on a programme sampled by :attr:`select` (one segment per period)."""
         chain = copy.copy(self)  # the plan is shared, never changed
-        chain.decoder_filters = ",".join([keep, *self.filters])
+        chain.select = f"aselect='lt(mod(t\\,{period_s})\\,{segment_s})'"
         chain._sampling = (period_s, segment_s)
         return chain
-
-    @property
-    def is_sampled(self) -> bool:
-        return self._sampling is not None
 
     def level(self, block: np.ndarray, start: int, rate: int) -> np.ndarray:
         """The leveler's gain on ``block``, whose first frame is frame ``start`` of the stream."""

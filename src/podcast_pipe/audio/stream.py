@@ -224,13 +224,19 @@ def stream(
     (numpy) and the encoders run at once, on both cores."""
     layout = "mono" if fmt.channels == 1 else "stereo"
     blocks = f"asetnsamples=n={OUT_FRAMES}:p=0"
-    graph = program.graph(layout, fmt.sample_rate) + f";[prog]{chain.decoder_filters},{blocks}[pcm]"
+    # A rehearsal's sample of an episode alone is taken as it is read, in the long packets the
+    # encode reads (``aselect`` keeps whole ones: 6 s segments of 0.4 s packets), before it is
+    # converted and resampled: an hour's rehearsal decodes in a tenth of the CPU. With an
+    # intro or outro it is taken from the programme, in ffmpeg's default packets (1024 frames
+    # of a WAV), so that a segment ends within a few ms of where the leveler's plan puts it.
+    early = len(program.parts) == 1
+    graph = program.graph(layout, fmt.sample_rate, select=chain.select)
+    late = [chain.select] if chain.select and not early else []
+    graph += f";[prog]{','.join([*late, chain.decoder_filters])},{blocks}[pcm]"
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
     # busy cores the hand-offs cost a third more CPU than the filter saves.
     threads = ["-filter_complex_threads", "1"]
-    # A rehearsal samples ffmpeg's default packets (``aselect`` keeps whole ones): the sample
-    # master.SAMPLE_GUARD_DB was measured on (in 0.4 s packets, an hour needed one more encode).
-    inputs = program.inputs(packets=not chain.is_sampled)
+    inputs = program.inputs(packets=early or not chain.select)
     output = ["-map", "[pcm]", "-f", "f32le", *TO_PIPE, "pipe:1"]
     decoder = FFmpeg(
         [*threads, *inputs, "-filter_complex", graph, *output],
