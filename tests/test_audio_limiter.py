@@ -199,6 +199,21 @@ def test_more_ceilings_share_the_detector_and_each_limits_as_it_would_alone():
     assert limiter.stats == limiter.stage_stats(0)
 
 
+def test_each_ceiling_reads_the_loudness_it_took():
+    signal = speech_like(3) * np.float32(2.0)
+    limiter = TruePeakLimiter(-3.0, RATE, 2, also_db=(-4.5,))
+    parts = [limiter.process_all(signal[i : i + 4096]) for i in range(0, len(signal), 4096)]
+    parts.append(limiter.flush_all())
+    for stage in (0, 1):
+        out = np.concatenate([p[stage] for p in parts])
+        energy = np.sum(out.astype(np.float64) ** 2) / np.sum(signal.astype(np.float64) ** 2)
+        assert limiter.loss_lu(stage) == pytest.approx(-10 * np.log10(energy), abs=0.01)
+    assert limiter.loss_lu(1) > limiter.loss_lu(0) > 0.1
+    untouched = TruePeakLimiter(-1.0, RATE, 2)
+    run(untouched, signal * np.float32(0.25))
+    assert untouched.loss_lu() == 0.0
+
+
 def test_each_100_ms_region_s_peak_is_read_after_the_gain():
     t = np.arange(RATE) / RATE
     level = np.where(t < 0.3, 0.1, np.where(t < 0.5, 0.7, 2.0))  # -20, -3.1, then +6 dBFS

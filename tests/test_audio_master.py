@@ -235,6 +235,8 @@ def test_a_sampled_rehearsal_reads_what_the_whole_programme_reads(
     monkeypatch.setattr(stream_module, "stream", spy)
     sampled = stream_module.rehearse(program, fmt, 20.0, chain, scratch, aims)
     assert filters == ["aselect='lt(mod(t\\,30.0)\\,6.0)'"]
+    # What a ceiling PROBE_DB lower would take, read on the sample as on the whole.
+    assert 0.05 < whole["mp3"].loss_per_db == pytest.approx(sampled["mp3"].loss_per_db, abs=0.1)
     for name in aims:  # each encoder metered on its own
         assert abs(sampled[name].level - whole[name].level) <= 0.2
         assert -4.5 < sampled[name].highest_db <= whole[name].highest_db + 0.05  # fewer peaks
@@ -341,9 +343,9 @@ def test_a_thinner_sample_lowers_the_ceiling_more_and_the_gain_makes_up_the_loud
     assert fits[10][0] == pytest.approx(-1.1 - lowered)
     more = growth * math.log2(3)  # 1 in 30: growth per doubling past 1 in 10
     assert fits[30][0] == pytest.approx(-1.1 - lowered - more)
-    # The gain makes up what the lower ceiling will take (0.15 LU per dB: over the rehearsal's
-    # 0.1 LU goal here, so corrected without a second rehearsal).
-    loss = master_module.CEILING_LOSS_LU
+    # The gain makes up what the lower ceiling will take (the rehearsal's figure, 0.15 LU per
+    # dB: over the rehearsal's 0.1 LU goal here, so corrected without a second rehearsal).
+    loss = stream_module.Rehearsal(-16.0, -0.4).loss_per_db
     assert fits[10][1] == pytest.approx(16.0 + lowered * loss)
     assert fits[30][1] == pytest.approx(16.0 + (lowered + more) * loss)
 

@@ -132,6 +132,13 @@ class TruePeakLimiter:
         """What ceiling ``stage`` (0: ``ceiling_db``, then ``also_db``) did to its output."""
         return self._stages[stage].stats(self._out, self._energy_in, self.region)
 
+    def loss_lu(self, stage: int = 0) -> float:
+        """How much quieter ceiling ``stage`` left the programme: the energy it took, in LU
+        (ungated: the loud stretches, where it works, carry the energy anyway)."""
+        total = float(np.sum(np.frombuffer(self._energy_in, np.float64)))
+        drop = float(np.sum(np.frombuffer(self._stages[stage].energy_drop, np.float64)))
+        return -10 * math.log10(1 - drop / total) if 0 < drop < total else 0.0
+
     @property
     def per_second_db(self) -> list[float]:
         """The deepest reduction within each second of the output (dB, 0 where none)."""
@@ -215,7 +222,7 @@ class _Stage:
         self._min_gain = 1.0
         self._limited = 0
         self._heavy = 0
-        self._energy_drop = array("d")  # per region
+        self.energy_drop = array("d")  # per region
         self.per_second: list[float] = []
         # Oversampled peak of each region after the gain: kept for the first ceiling (the MP3's).
         self.region_peaks: array | None = None
@@ -299,7 +306,7 @@ class _Stage:
         self._heavy += int((gain < 10 ** (-HEAVY_DB / 20)).sum())
         self._min_gain = min(self._min_gain, float(gain.min()))
         lost = energy * (1 - gain.astype(np.float64) ** 2)
-        extend_stretches(self._energy_drop, first, np.add.reduceat(lost, regions), operator.add)
+        extend_stretches(self.energy_drop, first, np.add.reduceat(lost, regions), operator.add)
         seconds = period_starts(start, frames, self.sample_rate)
         deepest = np.minimum.reduceat(gain, seconds)
         for index in np.flatnonzero(deepest < 10 ** (-ACTIVE_DB / 20)):
@@ -320,7 +327,7 @@ class _Stage:
         """99th percentile of the drop of 400 ms block levels, gated like BS.1770 (−70, −10)."""
         energy = np.array(energy_in)
         drop = np.zeros(len(energy))
-        drop[: len(self._energy_drop)] = self._energy_drop
+        drop[: len(self.energy_drop)] = self.energy_drop
         if not drop.any():
             return 0.0
         kernel = np.ones(4)

@@ -85,9 +85,6 @@ SAMPLE_GUARD_DB = 0.5
 # stays 6 min long, and the highest of more frames unheard is higher).
 SAMPLE_GROWTH_DB = 0.15
 RENDITION_GROWTH_DB = 0.3  # a rendition's highest frame grows this much per doubling unheard
-# Loudness drops this much per dB a ceiling is lowered (measured on the generated hour,
-# limited 26 % of the time: 0.4 LU for 2.6 dB; on speech, less).
-CEILING_LOSS_LU = 0.15
 LOUDNESS_GOAL_LU = 0.2  # encode again when the MP3 misses the target by more
 LOUDNESS_TOLERANCE_LU = 0.5  # the promise (SPEC): fail rather than publish outside it
 MAX_ENCODES = 3
@@ -271,7 +268,7 @@ def _fit_gain(
 ) -> float:
     """Rehearse chain + gain + limiter + the encoders (sampled), at most ``REHEARSALS`` times,
     moving the gain by the level missed (the limiter and the chain lower the loudness, LAME
-    too, and a lowered ceiling: ``CEILING_LOSS_LU``). Returns the ceiling for the encode,
+    too, and a lowered ceiling: as much as the rehearsal's probe read, ``Rehearsal.loss_per_db``). Returns the ceiling for the encode,
     lowered by ``_overshoot``: the whole programme's highest lands higher than the sample's,
     the more so the thinner the sample (``_sampled_growth``). Each rendition's aim in ``aims`` is learned in the
     first rehearsal: its ceiling lowered the same way, its trim set to read as the MP3."""
@@ -287,10 +284,10 @@ def _fit_gain(
         if mp3.highest_db > ceiling_db - FRAME_LOG_DB:
             lowered = _overshoot(mp3, true_peak, _sampled_growth(mp3))
             ceiling_db -= lowered
-        level = mp3.level - lowered * CEILING_LOSS_LU  # what the MP3 will read at that ceiling
+        level = mp3.level - lowered * mp3.loss_per_db  # what the MP3 will read at that ceiling
         for name, rendition in heard.items():
             lower = max(0.0, _overshoot(rendition, true_peak, _unheard_growth(rendition)))
-            louder = level - rendition.level + lower * CEILING_LOSS_LU
+            louder = level - rendition.level + lower * mp3.loss_per_db
             aims[name] = aims[name].moved(-lower, louder)
         if last:
             gain.learn(last, (gain.db, level))
