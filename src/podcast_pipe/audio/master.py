@@ -359,8 +359,7 @@ def _lower_peaks(
     over = np.flatnonzero(peaks > true_peak)
     if not 0 < len(over) <= MAX_LOWERED:
         return None
-    data = bytearray(mp3.read_bytes())
-    layout = mp3gain.read_layout(data)
+    layout = mp3gain.read_layout(mp3)
     if layout is None:
         return None
     period = round(FRAME_S * fmt.sample_rate)
@@ -370,12 +369,12 @@ def _lower_peaks(
         steps > MAX_STEPS for _, steps in stretches
     ):
         return None
-    spans = []
+    spans, undo = [], []
     for frames, steps in stretches:
-        mp3gain.lower(data, layout, frames, steps)
+        undo += mp3gain.lower(mp3, layout, frames, steps)
         start, end = layout.reached(frames)
         spans.append((start // period * period, -(-end // period) * period))
-    read = mp3gain.true_peaks(bytes(data), layout, spans, period, fmt.channels, exe=exe,
+    read = mp3gain.true_peaks(mp3, layout, spans, period, fmt.channels, exe=exe,
                               subject=program.main.path)  # fmt: skip
     for (start, _), values in zip(spans, read, strict=True):
         first = start // period
@@ -384,10 +383,13 @@ def _lower_peaks(
             peaks[first : first + count] = np.round(20 * np.log10(values[:count]), 1)
     highest = round(float(np.nanmax(peaks)), 1)
     if highest > true_peak:
+        mp3gain.restore(mp3, undo)
         return None
-    mp3.write_bytes(data)
     frames = replace(done.frames, true_peak=array("f", peaks.astype(np.float32).tobytes()))
-    return replace(done, output=replace(done.output, true_peak=highest), frames=frames), len(spans)
+    # The sample peak was the meter's, of the stretches lowered or under them: at most this.
+    output = replace(done.output, true_peak=highest,
+                     sample_peak=min(done.output.sample_peak, highest))  # fmt: skip
+    return replace(done, output=output, frames=frames), len(spans)
 
 
 def _stretches(

@@ -18,6 +18,7 @@ import contextlib
 import math
 import subprocess
 import threading
+from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ REACH_FROM = 0
 REACH_PAST = 1152
 DECODER_DELAY = 529  # samples a Layer III decoder adds, beside the encoder's delay
 LEAD_FRAMES = 4  # frames decoded before a stretch checked (the bit reservoir's reach)
+READ_BYTES = 1 << 20  # the frame headers are read a block this long at a time
 _BITRATES = {
     1: (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320),
     2: (0, 8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160),
@@ -90,21 +92,19 @@ def _apply(columns: list[int], value: int) -> int:
 
 
 @dataclass(frozen=True)
-class Frame:
-    offset: int
-    size: int
-    gain_bits: tuple[int, ...]  # bit positions of each granule's global_gain, from ``offset``
-
-
-@dataclass(frozen=True)
 class Layout:
     """Where an MP3's audio frames are, and how its decoded samples map onto them."""
 
     info: int  # offset of the Info (Xing) frame
     tag: int  # offset of its "Info" mark
-    frames: tuple[Frame, ...]  # the audio frames
+    offsets: array  # of the audio frames, and where the last ends
+    gain_bits: tuple[int, ...]  # bit positions of each granule's global_gain, in every frame
     samples: int  # per frame
     skip: int  # decoded samples a player drops at the start (encoder delay + decoder delay)
+
+    @property
+    def frames(self) -> int:
+        return len(self.offsets) - 1
 
     def reaching(self, start: int, end: int) -> range:
         """The frames whose coefficients reach decoded samples [start, end) (as a player
@@ -112,7 +112,7 @@ class Layout:
         start, end, n = start + self.skip, end + self.skip, self.samples
         first = (start - REACH_PAST) // n  # the first f with (f + 1)·n + REACH_PAST > start
         stop = -((REACH_FROM - end) // n)  # the first f with f·n + REACH_FROM >= end
-        return range(max(0, first), min(len(self.frames), stop))
+        return range(max(0, first), min(self.frames, stop))
 
     def reached(self, frames: range) -> tuple[int, int]:
         """The decoded samples [start, end) that ``frames`` reach (after ``skip``)."""
@@ -121,37 +121,51 @@ class Layout:
         return max(0, start), frames.stop * n + REACH_PAST - self.skip
 
 
-def read_layout(data: bytes) -> Layout | None:
+def read_layout(path: Path) -> Layout | None:
     """The audio frames of an MP3 as this project encodes it (an ID3v2 tag, an Info frame
-    with a LAME tag, Layer III frames without CRC); None for anything else."""
-    position = 0
-    if data[:3] == b"ID3" and len(data) >= 10:
-        size = (data[6] << 21) | (data[7] << 14) | (data[8] << 7) | data[9]
-        position = 10 + size + (10 if data[5] & 0x10 else 0)
-    frames: list[Frame] = []
-    samples = 0
-    while position + 4 <= len(data):
-        header = data[position : position + 4]
-        if header[0] != 0xFF or header[1] & 0xE0 != 0xE0 or (header[1] >> 1) & 3 != 1:
-            break  # not Layer III: the end of the frames (or something this does not edit)
-        version = (header[1] >> 3) & 3
-        bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
-        if version == 1 or rate_index == 3 or bitrate_index in (0, 15) or not header[1] & 1:
-            return None  # reserved, free format, or CRC-protected: not edited
-        rate = _RATES[version][rate_index]
-        kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
-        size = (144000 if version == 3 else 72000) * kbps // rate + ((header[2] >> 1) & 1)
-        samples = 1152 if version == 3 else 576
-        frames.append(Frame(position, size, _gain_bits(version, header[3] >> 6 == 3)))
-        position += size
-    if len(frames) < 2 or position != len(data) and data[position : position + 3] != b"TAG":
+    with a LAME tag, Layer III frames without CRC, all of one version and channel count);
+    None for anything else. Reads the headers a block at a time (three hours: 170 MB)."""
+    with path.open("rb") as file:
+        head = file.read(10)
+        position = 0
+        if head[:3] == b"ID3" and len(head) == 10:
+            size = (head[6] << 21) | (head[7] << 14) | (head[8] << 7) | head[9]
+            position = 10 + size + (10 if head[5] & 0x10 else 0)
+        offsets, kinds = array("q"), set()
+        block, start = b"", position
+        while True:
+            at = position - start
+            if at + 4 > len(block):
+                file.seek(position)
+                block, start, at = file.read(READ_BYTES), position, 0
+                if len(block) < 4:
+                    break
+            header = block[at : at + 4]
+            if header[0] != 0xFF or header[1] & 0xE0 != 0xE0 or (header[1] >> 1) & 3 != 1:
+                break  # not Layer III: the end of the frames (or something this does not edit)
+            version = (header[1] >> 3) & 3
+            bitrate_index, rate_index = header[2] >> 4, (header[2] >> 2) & 3
+            if version == 1 or rate_index == 3 or bitrate_index in (0, 15) or not header[1] & 1:
+                return None  # reserved, free format, or CRC-protected: not edited
+            rate = _RATES[version][rate_index]
+            kbps = _BITRATES[1 if version == 3 else 2][bitrate_index]
+            offsets.append(position)
+            kinds.add((version, header[3] >> 6 == 3))
+            position += (144000 if version == 3 else 72000) * kbps // rate + ((header[2] >> 1) & 1)
+        file.seek(position)
+        rest = file.read(4)
+        if len(offsets) < 2 or len(kinds) != 1 or rest and rest[:3] != b"TAG":
+            return None
+        offsets.append(position)
+        file.seek(offsets[0])
+        info = file.read(offsets[1] - offsets[0])
+    tag = info.find(b"Info", 0, 40)  # after the Info frame's side information
+    if tag < 0 or len(info) < tag + _TAG_CRC_AT + 2:
         return None
-    info = frames[0].offset
-    tag = data.find(b"Info", info, info + 40)  # after the Info frame's side information
-    if tag < 0 or frames[0].size < tag - info + _TAG_CRC_AT + 2:
-        return None
-    delay = (data[tag + _DELAY_AT] << 4) | (data[tag + _DELAY_AT + 1] >> 4)
-    return Layout(info, tag, tuple(frames[1:]), samples, delay + DECODER_DELAY)
+    delay = (info[tag + _DELAY_AT] << 4) | (info[tag + _DELAY_AT + 1] >> 4)
+    ((version, mono),) = kinds
+    return Layout(offsets[0], offsets[0] + tag, offsets[1:], _gain_bits(version, mono),
+                  1152 if version == 3 else 576, delay + DECODER_DELAY)  # fmt: skip
 
 
 def _gain_bits(version: int, mono: bool) -> tuple[int, ...]:
@@ -166,25 +180,47 @@ def _gain_bits(version: int, mono: bool) -> tuple[int, ...]:
     return tuple(start + k * 63 + 21 for k in range(channels))
 
 
-def lower(data: bytearray, layout: Layout, frames: range, steps: int) -> None:
-    """Lower every granule of ``frames`` by ``steps`` global-gain steps, in ``data``, and
-    update the LAME tag's CRCs (the audio's: by the change alone, the CRC being linear)."""
-    audio_end = layout.frames[-1].offset + layout.frames[-1].size
+def lower(path: Path, layout: Layout, frames: range, steps: int) -> list[tuple[int, bytes]]:
+    """Lower every granule of ``frames`` by ``steps`` global-gain steps, in the file, and
+    update the LAME tag's CRCs (the audio's: by the change alone, the CRC being linear); what
+    was overwritten (offset, bytes), for :func:`restore`."""
+    side = max(layout.gain_bits) // 8 + 3  # the bytes holding every global_gain
+    audio_end = layout.offsets[-1]
     change = 0
-    for index in frames:
-        frame = layout.frames[index]
-        side = slice(frame.offset, frame.offset + max(frame.gain_bits) // 8 + 3)
-        before = bytes(data[side])
-        for bit in frame.gain_bits:
-            _lower_byte_field(data, frame.offset, bit, steps)
-        delta = bytes(a ^ b for a, b in zip(before, data[side], strict=True))
-        after = audio_end - (frame.offset + len(delta))
-        change ^= _after_zeros(crc16(delta), after)
-    music = slice(layout.tag + _MUSIC_CRC_AT, layout.tag + _MUSIC_CRC_AT + 2)
-    data[music] = (int.from_bytes(data[music], "big") ^ change).to_bytes(2, "big")
-    tag = slice(layout.tag + _TAG_CRC_AT, layout.tag + _TAG_CRC_AT + 2)
-    data[tag] = bytes(2)
-    data[tag] = crc16(bytes(data[layout.info : layout.info + _TAG_CRC_BYTES])).to_bytes(2, "big")
+    undo = []
+    with path.open("r+b") as file:
+        for index in frames:
+            offset = layout.offsets[index]
+            file.seek(offset)
+            before = file.read(side)
+            edited = bytearray(before)
+            for bit in layout.gain_bits:
+                _lower_byte_field(edited, 0, bit, steps)
+            file.seek(offset)
+            file.write(edited)
+            undo.append((offset, before))
+            delta = bytes(a ^ b for a, b in zip(before, edited, strict=True))
+            change ^= _after_zeros(crc16(delta), audio_end - (offset + side))
+        file.seek(layout.info)
+        info = bytearray(file.read(max(_TAG_CRC_BYTES, layout.tag - layout.info + _TAG_CRC_AT + 2)))
+        undo.append((layout.info, bytes(info)))
+        music = layout.tag - layout.info + _MUSIC_CRC_AT
+        tag = layout.tag - layout.info + _TAG_CRC_AT
+        crc = int.from_bytes(info[music : music + 2], "big") ^ change
+        info[music : music + 2] = crc.to_bytes(2, "big")
+        info[tag : tag + 2] = bytes(2)  # as when ffmpeg computed it
+        info[tag : tag + 2] = crc16(bytes(info[:_TAG_CRC_BYTES])).to_bytes(2, "big")
+        file.seek(layout.info)
+        file.write(info)
+    return undo
+
+
+def restore(path: Path, undo: list[tuple[int, bytes]]) -> None:
+    """Put back what :func:`lower` overwrote (the last first)."""
+    with path.open("r+b") as file:
+        for offset, data in reversed(undo):
+            file.seek(offset)
+            file.write(data)
 
 
 def _lower_byte_field(data: bytearray, offset: int, bit: int, steps: int) -> None:
@@ -198,7 +234,7 @@ def _lower_byte_field(data: bytearray, offset: int, bit: int, steps: int) -> Non
 
 
 def true_peaks(
-    data: bytes, layout: Layout, spans: list[tuple[int, int]], period: int, channels: int,
+    path: Path, layout: Layout, spans: list[tuple[int, int]], period: int, channels: int,
     *, exe: str | None, subject: Path,
 ) -> list[np.ndarray]:  # fmt: skip
     """The true peak (linear) of each ``period``-sample frame of each span [start, end) of
@@ -206,11 +242,13 @@ def true_peaks(
     alone (and ``LEAD_FRAMES`` before), all spans by one ffmpeg."""
     pieces, plans = [], []
     n = layout.samples
-    for start, end in spans:
-        first = max(0, layout.reaching(start, end).start - LEAD_FRAMES)
-        stop = min(len(layout.frames), (end + layout.skip + HALF - 1) // n + 1)
-        pieces.append(data[layout.frames[first].offset : _end(layout, stop)])
-        plans.append((first, stop, start, end))
+    with path.open("rb") as file:
+        for start, end in spans:
+            first = max(0, layout.reaching(start, end).start - LEAD_FRAMES)
+            stop = min(layout.frames, (end + layout.skip + HALF - 1) // n + 1)
+            file.seek(layout.offsets[first])
+            pieces.append(file.read(layout.offsets[stop] - layout.offsets[first]))
+            plans.append((first, stop, start, end))
     pcm = _decode(b"".join(pieces), channels, exe=exe, subject=subject)
     peaks, at = [], 0
     for first, stop, start, end in plans:
@@ -246,8 +284,3 @@ def _decode(mp3: bytes, channels: int, *, exe: str | None, subject: Path) -> np.
     writer.join()
     decoder.wait()
     return np.frombuffer(pcm, "<f4").reshape(-1, channels)
-
-
-def _end(layout: Layout, stop: int) -> int:
-    last = layout.frames[stop - 1]
-    return last.offset + last.size
