@@ -268,10 +268,11 @@ def _fit_gain(
 ) -> float:
     """Rehearse chain + gain + limiter + the encoders (sampled), at most ``REHEARSALS`` times,
     moving the gain by the level missed (the limiter and the chain lower the loudness, LAME
-    too, and a lowered ceiling: as much as the rehearsal's probe read, ``Rehearsal.loss_per_db``). Returns the ceiling for the encode,
-    lowered by ``_overshoot``: the whole programme's highest lands higher than the sample's,
-    the more so the thinner the sample (``_sampled_growth``). Each rendition's aim in ``aims`` is learned in the
-    first rehearsal: its ceiling lowered the same way, its trim set to read as the MP3."""
+    too, and a lowered ceiling: as much as the rehearsal's probe read, ``loss_per_db``).
+    Returns the ceiling for the encode, lowered by ``_overshoot``: the whole programme's
+    highest lands higher than the sample's, the more so the thinner the sample
+    (``_sampled_growth``). Each rendition's aim in ``aims`` is learned in the first rehearsal:
+    its ceiling lowered the same way, its trim set to read as the MP3."""
     last: tuple[float, float] | None = None
     for _ in range(REHEARSALS):
         aimed = {"mp3": Aim(ceiling_db), **({} if last else aims)}  # renditions: once

@@ -31,7 +31,8 @@ from .oversample import HALF, FramePeaks
 STEP_DB = 20 * math.log10(2**0.25)  # one step of global_gain
 # Frame f of a stream decoded from its first frame reaches decoded samples [f·n + REACH_FROM,
 # (f + 1)·n + REACH_PAST) (n samples a frame): the MDCT's overlap and the synthesis filterbank.
-# Measured with ffmpeg's decoder on MPEG-1, from f·n + 21 to (f + 1)·n + 1049; with margins.
+# Measured with ffmpeg's decoder (MPEG-1 and 2, mono and stereo): from f·n + 1 to 21, to
+# (f + 1)·n + 1049 to 1056; these keep a margin on both sides.
 REACH_FROM = 0
 REACH_PAST = 1152
 DECODER_DELAY = 529  # samples a Layer III decoder adds, beside the encoder's delay
@@ -195,7 +196,7 @@ def lower(path: Path, layout: Layout, frames: range, steps: int) -> list[tuple[i
             before = file.read(side)
             edited = bytearray(before)
             for bit in layout.gain_bits:
-                _lower_byte_field(edited, 0, bit, steps)
+                _lower_byte_field(edited, bit, steps)
             file.seek(offset)
             file.write(edited)
             undo.append((offset, before))
@@ -223,9 +224,9 @@ def restore(path: Path, undo: list[tuple[int, bytes]]) -> None:
             file.write(data)
 
 
-def _lower_byte_field(data: bytearray, offset: int, bit: int, steps: int) -> None:
-    """An 8-bit field at ``bit`` bits from ``offset``, lowered by ``steps`` (not below 0)."""
-    at = offset + bit // 8
+def _lower_byte_field(data: bytearray, bit: int, steps: int) -> None:
+    """The 8-bit field at ``bit`` bits into ``data``, lowered by ``steps`` (not below 0)."""
+    at = bit // 8
     shift = 16 - bit % 8
     word = int.from_bytes(data[at : at + 3], "big")
     value = (word >> shift) & 0xFF
