@@ -77,7 +77,7 @@ def test_a_pcm_wav_is_read_in_long_packets_to_the_same_samples(make_audio, name)
 
 def test_an_episode_alone_is_sampled_as_read_in_whole_segments(make_audio):
     """A rehearsal's sample (stream.py): 0.4 s packets, 2 s of every 4, on the episode's time
-    and before it is resampled; with an intro the graph leaves the selection to its caller."""
+    and before it is resampled; with an intro, after the crossfade."""
     path = make_audio("s16.wav", STEREO, 8, *FORMATS["s16.wav"])
     keep = "aselect='lt(mod(t\\,4)\\,2)'"
     whole = decode(Program(probe(path)))  # 48 kHz resampled to 44.1
@@ -88,7 +88,8 @@ def test_an_episode_alone_is_sampled_as_read_in_whole_segments(make_audio):
     np.testing.assert_allclose(sampled[inner], whole[inner], atol=1e-3)
     np.testing.assert_allclose(sampled[88200:][inner], whole[176400:][inner], atol=1e-3)
     intro = probe(make_audio("intro.wav", STEREO, 1))
-    assert "aselect" not in Program(probe(path), intro=intro).graph("stereo", 48000, select=keep)
+    graph = Program(probe(path), intro=intro).graph("stereo", 48000, select=keep)
+    assert graph.endswith(f"acrossfade=d=0.500:c1=tri:c2=tri[sel];[sel]{keep}[prog]")
 
 
 @pytest.mark.parametrize(

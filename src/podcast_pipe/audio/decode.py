@@ -175,10 +175,13 @@ class Program:
         """A filter graph turning the inputs into one float stream labelled ``[out]``.
 
         With ``tap`` and an intro or outro, the episode's own audio is also labelled ``[tap]``.
-        ``select`` (an episode alone): a filter applied to its own time before the conversions.
+        ``select``: a filter on the programme's time (a rehearsal's sample): an episode alone
+        has it as it is read, before it is converted and resampled; with an intro or outro it
+        follows the crossfades.
         """
         chains = []
         single = len(self.parts) == 1
+        last = "sel" if select and not single else out  # the crossfades' output
         for n, part in enumerate(self.parts):
             filters = [convert(part.channels, layout), f"aresample={sample_rate}"]
             if part is self.main and self.trim != (0.0, None):
@@ -196,12 +199,14 @@ class Program:
         label = "p0"
         fade = f"d={self.crossfade_s:.3f}:c1=tri:c2=tri"
         for n in range(1, len(self.parts)):
-            following = f"x{n}" if n < len(self.parts) - 1 else out
+            following = f"x{n}" if n < len(self.parts) - 1 else last
             if self.crossfade_s > 0:
                 chains.append(f"[{label}][p{n}]acrossfade={fade}[{following}]")
             else:
                 chains.append(f"[{label}][p{n}]concat=n=2:v=0:a=1[{following}]")
             label = following
+        if last != out:
+            chains.append(f"[{last}]{select}[{out}]")
         return ";".join(chains)
 
 

@@ -240,14 +240,12 @@ def stream(
     # converted and resampled: an hour's rehearsal decodes in a tenth of the CPU. With an
     # intro or outro it is taken from the programme, in ffmpeg's default packets (1024 frames
     # of a WAV), so that a segment ends within a few ms of where the leveler's plan puts it.
-    early = len(program.parts) == 1
     graph = program.graph(layout, fmt.sample_rate, select=chain.select)
-    late = [chain.select] if chain.select and not early else []
-    graph += f";[prog]{','.join([*late, chain.decoder_filters])},{blocks}[pcm]"
+    graph += f";[prog]{chain.decoder_filters},{blocks}[pcm]"
     # One filter thread: afftdn (denoise) would split its channels over threads, and on two
     # busy cores the hand-offs cost a third more CPU than the filter saves.
     threads = ["-filter_complex_threads", "1"]
-    inputs = program.inputs(packets=early or not chain.select)
+    inputs = program.inputs(packets=not chain.select or len(program.parts) == 1)
     output = ["-map", "[pcm]", "-f", "f32le", *TO_PIPE, "pipe:1"]
     decoder = FFmpeg(
         [*threads, *inputs, "-filter_complex", graph, *output],
